@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One system-library target per C library, found with pkg-config (see design.md).
+func systemLibrary(_ name: String, pkg: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Parley",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "parley", targets: ["parley"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C system libraries.
+        systemLibrary("COpus", pkg: "opus", apt: "libopus-dev"),
+        systemLibrary("CVPX", pkg: "vpx", apt: "libvpx-dev"),
+        systemLibrary("CSRTP", pkg: "libsrtp2", apt: "libsrtp2-dev"),
+        systemLibrary("CNice", pkg: "nice", apt: "libnice-dev"),
+        systemLibrary("CSodium", pkg: "libsodium", apt: "libsodium-dev"),
+        systemLibrary("CALSA", pkg: "alsa", apt: "libasound2-dev"),
+        systemLibrary("CSpeexDSP", pkg: "speexdsp", apt: "libspeexdsp-dev"),
+        systemLibrary("CQREncode", pkg: "libqrencode", apt: "libqrencode-dev"),
+
+        // Pure Swift value types shared by every layer (frames, formats, clocks).
+        .target(name: "ParleyCore"),
+
+        // Thin wrappers over the C libraries.
+        .target(name: "ParleyCodecs", dependencies: ["ParleyCore", "COpus", "CVPX"]),
+        .target(name: "ParleySecurity", dependencies: ["ParleyCore", "CSRTP", "CSodium", "CQREncode"]),
+        .target(name: "ParleyNetwork", dependencies: ["ParleyCore", "CNice"]),
+        .target(name: "ParleyMedia", dependencies: ["ParleyCore", "CSpeexDSP", "CALSA"]),
+
+        // Pure Swift.
+        .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
+
+        // Wiring.
+        .target(name: "ParleyEngine", dependencies: [
+            "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
+        ]),
+        .target(name: "ParleyCLI", dependencies: [
+            "ParleyEngine", "ParleyCore", "ParleyCodecs", "ParleyMedia", "ParleyMetrics",
+            "ParleySecurity", "ParleyNetwork",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "parley", dependencies: ["ParleyCLI"]),
+
+        // Test support: fixtures, a per-thread allocation counter.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .target(name: "ParleyTestSupport", dependencies: ["ParleyCore", "CAllocationCounter"], path: "Tests/ParleyTestSupport"),
+
+        .testTarget(name: "ParleyCodecsTests", dependencies: ["ParleyCodecs", "ParleyMetrics", "ParleyMedia", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyCLITests", dependencies: ["ParleyTestSupport"]),
+    ]
+)
