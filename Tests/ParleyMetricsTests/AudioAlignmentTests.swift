@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ParleyMetrics
+import ParleyMetrics
 
 @Suite struct AudioAlignmentTests {
     @Test func findsPositiveDelay() {

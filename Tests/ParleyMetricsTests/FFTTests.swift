@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ParleyMetrics
+import ParleyMetrics
 
 @Suite struct FFTTests {
     /// X[k] = Σ x[t]·e^(−2πikt/n), computed directly.

@@ -1,7 +1,7 @@
 import Foundation
 import ParleyCore
 import Testing
-@testable import ParleyMetrics
+import ParleyMetrics
 
 @Suite struct VideoQualityTests {
     @Test func psnrOfIdenticalFramesIsCappedAt100() throws {
