@@ -1,0 +1,31 @@
+/// The errors of `ParleyMetrics`: each message says what went wrong and what to do.
+public enum MetricsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The two frames compared do not have the same picture size.
+    case sizeMismatch(referenceWidth: Int, referenceHeight: Int, distortedWidth: Int, distortedHeight: Int)
+    /// A frame holds fewer bytes than an I420 picture of its size needs.
+    case truncatedFrame(width: Int, height: Int, expectedBytes: Int, actualBytes: Int)
+    /// A frame has no pixels, so there is nothing to measure.
+    case emptyFrame
+    /// An FFT size that is not a power of two (or is smaller than 1).
+    case invalidFFTSize(Int)
+    /// Buffers handed to an FFT whose lengths are not the transform size.
+    case fftBufferSizeMismatch(expected: Int, real: Int, imaginary: Int)
+
+    public var description: String {
+        switch self {
+        case let .sizeMismatch(rw, rh, dw, dh):
+            return "cannot compare a \(rw)x\(rh) reference frame with a \(dw)x\(dh) distorted frame: "
+                + "scale or crop one of them so both have the same size"
+        case let .truncatedFrame(w, h, expected, actual):
+            return "a \(w)x\(h) I420 frame needs \(expected) bytes but holds \(actual): "
+                + "the frame buffer is truncated; check the reader or decoder that filled it"
+        case .emptyFrame:
+            return "the frames have no pixels (width or height is 0): nothing to measure"
+        case let .invalidFFTSize(n):
+            return "FFT size \(n) is not a power of two: use FFT.size(atLeast:) to pick one"
+        case let .fftBufferSizeMismatch(expected, re, im):
+            return "an FFT of size \(expected) was given buffers of \(re) real and \(im) imaginary values: "
+                + "both must hold exactly \(expected) values"
+        }
+    }
+}
