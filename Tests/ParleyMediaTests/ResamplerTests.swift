@@ -28,6 +28,10 @@ private typealias H = MediaTestHelpers
         let latency = try Resampler(channels: 1, inputRate: 16000, outputRate: 48000).outputLatencyFrames
         #expect(latency > 0)
         #expect(abs(out.count - 48000) <= latency)
+        guard out.count > 47900 else {
+            Issue.record("only \(out.count) frames came out")
+            return
+        }
         let crossings = Self.zeroCrossings(out[...])
         let perSecond = Double(crossings) * 48000 / Double(out.count)
         #expect(abs(perSecond - 2000) <= 40, "got \(perSecond) zero crossings per second")

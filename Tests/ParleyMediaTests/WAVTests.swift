@@ -137,6 +137,7 @@ private typealias H = MediaTestHelpers
         #expect(second.info.frameCount == 3840)
         let bytes = try H.readFile(path)
         #expect(bytes.withUnsafeBytes { $0.u32(4) } == UInt32(bytes.count - 8))
+        #expect(bytes.withUnsafeBytes { $0.u32(40) } == UInt32(bytes.count - 44))
         try writer.close()
     }
 
