@@ -1,0 +1,69 @@
+import ParleyCore
+
+/// Everything that can go wrong reading or writing media files in ParleyMedia.
+///
+/// Each message names the file, says what is wrong with it, and says what to do.
+public enum MediaError: Error, Equatable, CustomStringConvertible {
+    /// No file at `path`.
+    case fileNotFound(path: String)
+    /// The file exists but could not be opened or read.
+    case cannotOpen(path: String, reason: String)
+    /// The file could not be created or written.
+    case cannotWrite(path: String, reason: String)
+    /// The file has no RIFF/WAVE header.
+    case notWAV(path: String)
+    /// A WAV file whose encoding or parameters ParleyMedia does not handle.
+    case unsupportedWAV(path: String, reason: String)
+    /// The file ends before its headers say it should.
+    case truncated(path: String, reason: String)
+    /// The file is empty (zero bytes).
+    case emptyFile(path: String)
+    /// The file has no YUV4MPEG2 header.
+    case notY4M(path: String)
+    /// A Y4M file whose header ParleyMedia does not handle.
+    case unsupportedY4M(path: String, reason: String)
+    /// The file has no IVF ("DKIF") header.
+    case notIVF(path: String)
+    /// An IVF file carrying a codec other than VP8/VP9.
+    case unsupportedIVFCodec(path: String, fourcc: String)
+    /// A video frame whose size does not match the file's picture size.
+    case frameSizeMismatch(path: String, expected: String, got: String)
+    /// The file's structure is damaged (e.g. a frame marker or size that makes no sense).
+    case corrupt(path: String, reason: String)
+    /// A caller passed a value outside the accepted range.
+    case invalidParameter(String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "\(path): no such file; check the path and that the file exists"
+        case .cannotOpen(let path, let reason):
+            return "\(path): cannot open for reading (\(reason)); check the path and its permissions"
+        case .cannotWrite(let path, let reason):
+            return "\(path): cannot write (\(reason)); check that the directory exists, is writable and the disk has room"
+        case .notWAV(let path):
+            return "\(path): not a WAV file (no RIFF/WAVE header); give a PCM 16/24-bit or float32 WAV"
+        case .unsupportedWAV(let path, let reason):
+            return "\(path): unsupported WAV (\(reason)); convert it to PCM 16-bit with: sox in.wav -b 16 -e signed-integer out.wav"
+        case .truncated(let path, let reason):
+            return "\(path): file is truncated (\(reason)); the file was cut short, re-create or re-download it"
+        case .emptyFile(let path):
+            return "\(path): file is empty (0 bytes); give a file with content"
+        case .notY4M(let path):
+            return "\(path): not a Y4M file (no YUV4MPEG2 header); convert with: ffmpeg -i in.mp4 -pix_fmt yuv420p out.y4m"
+        case .unsupportedY4M(let path, let reason):
+            return "\(path): unsupported Y4M (\(reason))"
+        case .notIVF(let path):
+            return "\(path): not an IVF file (no DKIF header); give a VP8/VP9 IVF, e.g. made with: ffmpeg -i in.mp4 -c:v libvpx out.ivf"
+        case .unsupportedIVFCodec(let path, let fourcc):
+            let supported = VideoCodecKind.allCases.map(\.fourcc).joined(separator: ", ")
+            return "\(path): IVF codec fourcc \"\(fourcc)\" is not supported (supported: \(supported)); re-encode with: ffmpeg -i in.ivf -c:v libvpx out.ivf"
+        case .frameSizeMismatch(let path, let expected, let got):
+            return "\(path): frame size \(got) does not match the file's \(expected); scale frames to \(expected) before writing"
+        case .corrupt(let path, let reason):
+            return "\(path): file is damaged (\(reason)); re-create the file"
+        case .invalidParameter(let message):
+            return "invalid parameter: \(message)"
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ParleyCore
+
+/// What a WAV file's header says about its audio.
+public struct WAVInfo: Sendable, Equatable {
+    /// The file's own sample rate and channel count.
+    public var format: AudioFormat
+    public var sampleFormat: WAVSampleFormat
+    /// Samples per channel in the data chunk. When the header promises more than the file
+    /// holds (a truncated file), this counts only the whole frames actually present; for a
+    /// streaming writer's "unknown" size (0 or 0xFFFFFFFF) it counts the frames present when
+    /// the file was opened.
+    public var frameCount: Int
+
+    public init(format: AudioFormat, sampleFormat: WAVSampleFormat, frameCount: Int) {
+        self.format = format
+        self.sampleFormat = sampleFormat
+        self.frameCount = frameCount
+    }
+
+    /// Duration in seconds at the file's own rate.
+    public var duration: Double {
+        format.sampleRate > 0 ? Double(frameCount) / Double(format.sampleRate) : 0
+    }
+}
