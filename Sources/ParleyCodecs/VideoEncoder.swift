@@ -239,7 +239,7 @@ public final class VideoEncoder {
             let tileColumns = configuration.threads >= 8 ? 3 : configuration.threads >= 4 ? 2 : configuration.threads >= 2 ? 1 : 0
             try control("VP9E_SET_TILE_COLUMNS", parley_vp9_set_tile_columns(context, Int32(tileColumns)))
             try control("VP9E_SET_AQ_MODE", parley_vp9_set_aq_mode(context, 3))
-            try control("VP8E_SET_NOISE_SENSITIVITY", parley_vpx_set_noise_sensitivity(context, 0))
+            // VP9's noise sensitivity (VP9E_SET_NOISE_SENSITIVITY) defaults to 0, as wanted.
         }
         succeeded = true
         return (context, config)
