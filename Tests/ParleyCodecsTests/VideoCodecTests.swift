@@ -1,6 +1,7 @@
 import Foundation
 import ParleyCodecs
 import ParleyCore
+import ParleyTestSupport
 import Testing
 
 // MARK: - Synthetic clip and helpers
@@ -278,6 +279,34 @@ struct VideoCodecTests {
         var small = EncodedVideoFrame(capacity: 1)
         _ = try encoder.encode(clip640x360[1], pts: 1, forceKeyframe: true, into: &small)
         #expect(small.data.count >= small.size && small.size > 1)
+    }
+
+    @Test("Steady-state encode and decode do not allocate on the calling thread",
+          arguments: VideoCodecKind.allCases)
+    func noAllocationsInSteadyState(codec: VideoCodecKind) throws {
+        try #require(AllocationCounter.isActive, "allocation counter not linked")
+        let encoder = try VideoEncoder(configuration: VideoEncoderConfiguration(codec: codec, width: 640, height: 360))
+        let decoder = try VideoDecoder(codec: codec)
+        var output = EncodedVideoFrame(capacity: 300_000)
+        var picture = VideoFrame(width: 640, height: 360)
+        for index in 0..<5 {
+            #expect(try encoder.encode(clip640x360[index], pts: Int64(index), into: &output))
+            #expect(try decoder.decode(output.data, count: output.size, into: &picture))
+        }
+        var failure: (any Error)?
+        let allocations = AllocationCounter.count {
+            do {
+                for index in 5..<15 {
+                    _ = try encoder.encode(clip640x360[index], pts: Int64(index), into: &output)
+                    _ = try decoder.decode(output.data, count: output.size, into: &picture)
+                }
+            } catch {
+                failure = error
+            }
+        }
+        #expect(failure == nil, "\(String(describing: failure))")
+        #expect(decoder.framesDecoded == 15)
+        #expect(allocations == 0, "\(allocations) allocations in 10 steady-state frames")
     }
 
     // MARK: - Validation
