@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCodecs
+import ParleyMetrics
 import ParleyTestSupport
 import Testing
 
