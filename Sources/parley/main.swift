@@ -1,3 +1,3 @@
 import ParleyCLI
 
-ParleyCommand.main()
+ParleyCommand.runAndExit()

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import ParleyCodecs
+import ParleyCore
+import ParleyEngine
+import ParleyMedia
+
+/// `parley loopback`: encode and decode files through the call pipeline, and measure.
+struct LoopbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loopback",
+        abstract: "Run audio and video files through the codecs, file to file, and report the quality.",
+        discussion: """
+            Encodes the audio with Opus and the video with VP8 or VP9, decodes them again and \
+            writes DIR/received.wav, DIR/received.y4m, DIR/sent.ivf (the encoded video) and \
+            DIR/report.json (bitrates, CPU time, per-frame PSNR/SSIM, audio delay). With no \
+            --audio and no --video it uses the bundled fixtures (10 s of speech, 4 s of 640x360 video).
+
+            Audio may be any PCM 16/24-bit or float32 WAV; it is resampled to the Opus rate and \
+            mixed to the channel count. Video is an I420 Y4M or a VP8/VP9 IVF.
+
+            Examples:
+              parley loopback
+              parley loopback --audio talk.wav --out /tmp/run --json
+              parley loopback --video clip.y4m --video-codec vp9 --video-bitrate 500k
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Audio input (WAV).", valueName: "IN.wav"))
+    var audio: String?
+
+    @Option(name: .long, help: ArgumentHelp("Video input (I420 Y4M or VP8/VP9 IVF).", valueName: "IN.y4m|IN.ivf"))
+    var video: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output directory (created if missing).", valueName: "DIR"))
+    var out: String = "parley-loopback"
+
+    @Flag(name: .long, help: "Print the JSON report on stdout instead of the summary.")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Opus sample rate in Hz: 8000, 12000, 16000, 24000 or 48000.", valueName: "HZ"))
+    var sampleRate: Int = 48000
+
+    @Option(name: .long, help: ArgumentHelp("Audio channels: 1 or 2.", valueName: "N"))
+    var channels: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("Opus frame duration in ms: 10, 20, 40 or 60.", valueName: "MS"))
+    var frameMs: Int = 20
+
+    @Option(name: .long, help: ArgumentHelp("Opus bitrate, e.g. 32k (6k...510k).", valueName: "RATE"))
+    var audioBitrate: Bitrate = Bitrate(bitsPerSecond: 32_000)
+
+    @Option(name: .long, help: ArgumentHelp("Opus complexity 0...10.", valueName: "N"))
+    var complexity: Int = 10
+
+    @Option(name: .long, help: ArgumentHelp("Opus application: voip, audio or lowdelay.", valueName: "APP"))
+    var application: String = "voip"
+
+    @Flag(name: .long, help: "Constant bitrate Opus (default: constrained VBR).")
+    var cbr = false
+
+    @Flag(name: .long, help: "Opus in-band forward error correction.")
+    var fec = false
+
+    @Option(name: .long, help: ArgumentHelp("Expected packet loss in percent, sizes the in-band FEC.", valueName: "PCT"))
+    var expectedLoss: Int = 0
+
+    @Flag(name: .long, help: "Opus discontinuous transmission during silence.")
+    var dtx = false
+
+    @Option(name: .long, help: ArgumentHelp("Video codec: vp8 or vp9.", valueName: "CODEC"))
+    var videoCodec: String = "vp8"
+
+    @Option(name: .long, help: ArgumentHelp("Video bitrate, e.g. 800k.", valueName: "RATE"))
+    var videoBitrate: Bitrate = Bitrate(bitsPerSecond: 800_000)
+
+    @Option(name: .long, help: ArgumentHelp("libvpx cpu-used (VP8 -16...16, VP9 -9...9; default -6 / 7).", valueName: "N"))
+    var cpuUsed: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Video encoder and decoder threads.", valueName: "N"))
+    var threads: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("Maximum frames between video keyframes (0: first only).", valueName: "N"))
+    var keyframeInterval: Int = 300
+
+    @Flag(name: .long, help: "Video error-resilient mode.")
+    var errorResilient = false
+
+    @Option(name: .long, help: ArgumentHelp("Stop after this many seconds of media.", valueName: "SECONDS"))
+    var duration: Double?
+
+    func run() throws {
+        var audioPath = audio
+        var videoPath = video
+        if audioPath == nil && videoPath == nil {
+            let fixtures = try BundledFixtures.directory()
+            audioPath = (fixtures as NSString).appendingPathComponent(BundledFixtures.speech)
+            videoPath = (fixtures as NSString).appendingPathComponent(BundledFixtures.video)
+        }
+        guard let app = OpusApplication(rawValue: application) else {
+            throw CLIError.invalidValue(option: "--application", value: application, expected: "use voip, audio or lowdelay")
+        }
+        guard let codec = VideoCodecKind(name: videoCodec) else {
+            throw CLIError.invalidValue(option: "--video-codec", value: videoCodec, expected: "use vp8 or vp9")
+        }
+        if let duration, !(duration > 0) {
+            throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds")
+        }
+        let opus = OpusConfiguration(
+            sampleRate: sampleRate, channels: channels, frameDurationMilliseconds: frameMs,
+            bitrate: audioBitrate.bitsPerSecond, complexity: complexity, variableBitrate: !cbr,
+            application: app, inbandFEC: fec, expectedPacketLossPercent: expectedLoss, dtx: dtx)
+        try opus.validate()
+        let options = LoopbackOptions(
+            audioPath: audioPath, videoPath: videoPath, outputDirectory: out, opus: opus,
+            videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000, cpuUsed: cpuUsed,
+            videoThreads: threads, keyframeInterval: keyframeInterval, errorResilient: errorResilient,
+            maximumSeconds: duration)
+        let loopback = try FileLoopback(options: options)
+        let bar = ProgressBar(label: "loopback")
+        let report: LoopbackReport
+        do {
+            report = try loopback.run { bar.update($0) }
+            bar.finish()
+        } catch let failure as LoopbackFailure {
+            bar.finish()
+            FileHandle.standardError.write(Data("parley: the outputs written before the error are kept; see \(failure.report.outputs.report)\n".utf8))
+            throw failure.underlying
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(LoopbackSummary.text(report))
+        }
+    }
+}

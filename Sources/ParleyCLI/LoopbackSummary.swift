@@ -1,0 +1,36 @@
+import Foundation
+import ParleyEngine
+
+/// The one-screen human summary of a loopback report.
+enum LoopbackSummary {
+    static func text(_ r: LoopbackReport) -> String {
+        var lines: [String] = []
+        func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+        lines.append("Parley \(r.parleyVersion) codec loopback — \(r.completed ? "completed" : "STOPPED: \(r.error ?? "")")")
+        if let a = r.audio {
+            lines.append("")
+            lines.append("Audio  \(r.inputs.audio ?? "")")
+            lines.append("  source      \(a.sourceSampleRate) Hz, \(a.sourceChannels) ch, \(a.sourceSampleFormat) -> Opus \(a.sampleRate) Hz, \(a.channels) ch, \(a.frameDurationMilliseconds) ms frames")
+            lines.append("  frames      \(a.framesEncoded) encoded, \(a.framesDecoded) decoded, \(f(a.durationSeconds, 2)) s" + (a.dtx ? ", \(a.discontinuousPackets) DTX" : ""))
+            lines.append("  bitrate     \(f(a.bitrate / 1000)) kbit/s (target \(a.targetBitrate / 1000) kbit/s), packets \(f(a.packetSizeBytes.mean, 0)) B mean, \(f(a.packetSizeBytes.max, 0)) B max")
+            lines.append("  CPU         encode \(f(a.encodeMicrosecondsPerFrame, 0)) µs/frame, decode \(f(a.decodeMicrosecondsPerFrame, 0)) µs/frame")
+            lines.append("  delay       \(f(a.alignment.delayMilliseconds, 2)) ms by cross-correlation (codec lookahead \(f(a.codecDelayMilliseconds, 2)) ms), correlation \(f(a.alignment.correlation, 3))")
+        }
+        if let v = r.video {
+            lines.append("")
+            lines.append("Video  \(r.inputs.video ?? "")")
+            lines.append("  stream      \(v.width)x\(v.height) \(f(v.frameRate, 2)) fps \(v.source.uppercased()) -> \(v.codec), cpu-used \(v.cpuUsed), \(v.threads) thread\(v.threads == 1 ? "" : "s")")
+            lines.append("  frames      \(v.framesEncoded) encoded (\(v.keyFramesEncoded) key), \(v.framesDecoded) decoded")
+            lines.append("  bitrate     \(f(v.bitrateKbps)) kbit/s (target \(v.targetBitrateKbps) kbit/s), frames \(f(v.frameSizeBytes.mean / 1000, 1)) kB mean, \(f(v.frameSizeBytes.max / 1000, 1)) kB max")
+            lines.append("  CPU         encode \(f(v.encodeMillisecondsPerFrame, 2)) ms/frame, decode \(f(v.decodeMillisecondsPerFrame, 2)) ms/frame")
+            lines.append("  PSNR-Y      mean \(f(v.psnrY.mean, 2)) dB, min \(f(v.psnrY.min, 2)) dB   (YUV mean \(f(v.psnr.mean, 2)) dB)")
+            lines.append("  SSIM        mean \(f(v.ssim.mean, 4)), min \(f(v.ssim.min, 4))")
+        }
+        lines.append("")
+        lines.append("Ran \(f(r.realtimeFactor, 1))x real time (\(f(r.wallSeconds, 2)) s).")
+        var outputs = [r.outputs.audio, r.outputs.video, r.outputs.encodedVideo].compactMap { $0 }
+        outputs.append(r.outputs.report)
+        lines.append("Wrote " + outputs.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,106 @@
+import ParleyMetrics
+
+/// Everything `parley loopback` measured, written as `report.json`.
+/// Names follow the W3C webrtc-stats vocabulary where one exists.
+public struct LoopbackReport: Codable, Sendable {
+    public struct Inputs: Codable, Sendable {
+        public var audio: String?
+        public var video: String?
+    }
+
+    public struct Outputs: Codable, Sendable {
+        public var directory: String
+        public var audio: String?
+        public var video: String?
+        public var encodedVideo: String?
+        public var report: String
+    }
+
+    public struct Audio: Codable, Sendable {
+        public var codec = "opus"
+        public var sourceSampleRate: Int
+        public var sourceChannels: Int
+        public var sourceSampleFormat: String
+        public var sampleRate: Int
+        public var channels: Int
+        public var frameDurationMilliseconds: Int
+        public var targetBitrate: Int
+        public var complexity: Int
+        public var inbandFEC: Bool
+        public var dtx: Bool
+        public var durationSeconds: Double
+        public var framesEncoded: Int
+        public var framesDecoded: Int
+        /// Packets of 2 bytes or less that DTX lets a sender skip.
+        public var discontinuousPackets: Int
+        public var bytesSent: Int
+        /// Mean bitrate of the encoded packets, bit/s.
+        public var bitrate: Double
+        public var packetSizeBytes: RunningSummary
+        public var encodeCPUSeconds: Double
+        public var decodeCPUSeconds: Double
+        public var encodeMicrosecondsPerFrame: Double
+        public var decodeMicrosecondsPerFrame: Double
+        /// The received audio's delay against the source, found by cross-correlation.
+        public var alignment: AlignmentResult
+        /// The encoder's algorithmic delay (lookahead), for comparison with the alignment.
+        public var codecDelayMilliseconds: Double
+    }
+
+    public struct VideoFrameStats: Codable, Sendable {
+        public var index: Int
+        public var bytes: Int
+        public var keyframe: Bool
+        public var psnrY: Double
+        public var psnr: Double
+        public var ssim: Double
+    }
+
+    public struct Video: Codable, Sendable {
+        public var codec: String
+        public var source: String
+        public var width: Int
+        public var height: Int
+        public var frameRate: Double
+        public var targetBitrateKbps: Int
+        public var cpuUsed: Int
+        public var threads: Int
+        public var keyframeInterval: Int
+        public var errorResilient: Bool
+        public var framesEncoded: Int
+        public var framesDecoded: Int
+        public var keyFramesEncoded: Int
+        public var bytesSent: Int
+        /// Mean bitrate of the encoded frames, kbit/s.
+        public var bitrateKbps: Double
+        public var frameSizeBytes: RunningSummary
+        public var encodeCPUSeconds: Double
+        public var decodeCPUSeconds: Double
+        /// Process CPU time around encode and decode calls, which includes libvpx worker threads.
+        public var encodeProcessCPUSeconds: Double
+        public var decodeProcessCPUSeconds: Double
+        public var encodeMillisecondsPerFrame: Double
+        public var decodeMillisecondsPerFrame: Double
+        /// PSNR of the Y plane per frame (dB; 100 means identical).
+        public var psnrY: RunningSummary
+        /// PSNR over all three planes per frame.
+        public var psnr: RunningSummary
+        /// SSIM of the Y plane per frame.
+        public var ssim: RunningSummary
+        public var frames: [VideoFrameStats]
+    }
+
+    public var parleyVersion: String
+    public var kind = "codec-loopback"
+    /// False when the run stopped on an error; `error` says why. What was written up to
+    /// then is kept and valid.
+    public var completed: Bool
+    public var error: String?
+    public var inputs: Inputs
+    public var outputs: Outputs
+    public var audio: Audio?
+    public var video: Video?
+    public var wallSeconds: Double
+    /// Media seconds processed per wall-clock second.
+    public var realtimeFactor: Double
+}
