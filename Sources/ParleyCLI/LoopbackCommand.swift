@@ -128,9 +128,7 @@ struct LoopbackCommand: ParsableCommand {
             throw failure.underlying
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try ReportJSON.string(report))
         } else {
             print(LoopbackSummary.text(report))
         }

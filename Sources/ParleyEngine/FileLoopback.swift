@@ -143,9 +143,7 @@ public final class FileLoopback {
     }
 
     static func write(_ report: LoopbackReport, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
+        let data = try ReportJSON.encode(report)
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
