@@ -29,19 +29,7 @@ public final class IVFWriter {
         self.path = path
         header = IVFHeader(codec: codec, width: width, height: height, timebaseNumerator: timebaseNumerator,
                            timebaseDenominator: timebaseDenominator, frameCount: 0)
-        let file = try MediaFile.create(path)
-        self.file = file
-        let bytes = header.bytes
-        do {
-            try bytes.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                try file.write(base, count: raw.count)
-            }
-        } catch {
-            file.discard()
-            closed = true
-            throw error
-        }
+        file = try MediaFile.create(path, header: header.bytes)
     }
 
     deinit {

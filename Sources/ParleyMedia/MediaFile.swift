@@ -62,6 +62,21 @@ final class MediaFile {
         return MediaFile(path: path, fd: fd)
     }
 
+    /// Creates (or truncates) `path` and writes `header`; on failure nothing is left behind.
+    static func create(_ path: String, header: [UInt8]) throws -> MediaFile {
+        let file = try create(path)
+        do {
+            try header.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                try file.write(base, count: raw.count)
+            }
+        } catch {
+            file.discard()
+            throw error
+        }
+        return file
+    }
+
     /// The file's current size in bytes, or nil when it cannot be known.
     func size() -> Int? {
         var info = stat()

@@ -34,11 +34,6 @@ public final class WAVWriter {
         self.path = path
         self.format = format
         self.sampleFormat = sampleFormat
-        let file = try MediaFile.create(path)
-        self.file = file
-        scratchCapacity = 4096 * sampleFormat.bytesPerSample
-        scratch = .allocate(capacity: scratchCapacity)
-
         let blockAlign = format.channels * sampleFormat.bytesPerSample
         var header: [UInt8] = []
         header.reserveCapacity(44)
@@ -54,16 +49,9 @@ public final class WAVWriter {
         header.appendLE(UInt16(sampleFormat.bitsPerSample))
         header.appendASCII("data")
         header.appendLE(UInt32(0))
-        do {
-            try header.withUnsafeBytes { bytes in
-                guard let base = bytes.baseAddress else { return }
-                try file.write(base, count: bytes.count)
-            }
-        } catch {
-            file.discard()
-            closed = true
-            throw error
-        }
+        file = try MediaFile.create(path, header: header)
+        scratchCapacity = 4096 * sampleFormat.bytesPerSample
+        scratch = .allocate(capacity: scratchCapacity)
     }
 
     deinit {

@@ -27,19 +27,7 @@ public final class Y4MWriter {
         self.path = path
         header = Y4MHeader(width: width, height: height, frameRateNumerator: frameRateNumerator,
                            frameRateDenominator: frameRateDenominator, colorSpace: "420jpeg", interlace: "p")
-        let file = try MediaFile.create(path)
-        self.file = file
-        let line = Array(header.line.utf8)
-        do {
-            try line.withUnsafeBytes { bytes in
-                guard let base = bytes.baseAddress else { return }
-                try file.write(base, count: bytes.count)
-            }
-        } catch {
-            file.discard()
-            closed = true
-            throw error
-        }
+        file = try MediaFile.create(path, header: Array(header.line.utf8))
     }
 
     deinit {
