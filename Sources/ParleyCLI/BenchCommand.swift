@@ -53,21 +53,24 @@ struct BenchCommand: ParsableCommand {
                 if interactive { standardError("bench: \(step) \(repetition)/\(repetitions)") }
             }
         } catch {
-            throw ValidationError("benchmark failed: \(error)")
+            standardError("parley: error: the benchmark failed: \(error)")
+            throw ExitCode.failure
         }
         let data = try report.jsonData()
-        if let output {
-            do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                throw ValidationError("cannot write the report to \(output): \(error.localizedDescription); "
-                    + "check that its directory exists and is writable")
-            }
-        }
+        // Print first: a file that cannot be written does not lose the measurement.
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(Self.table(report))
+        }
+        if let output {
+            do {
+                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                standardError("parley: error: cannot write the report to \(output): \(error.localizedDescription); "
+                    + "check that its directory exists and is writable")
+                throw ExitCode.failure
+            }
         }
     }
 
