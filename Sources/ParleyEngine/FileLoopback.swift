@@ -97,7 +97,7 @@ public final class FileLoopback {
             if video != nil, v == nil { return nil }
             return min(limit, max(a ?? 0, v ?? 0))
         }()
-        let wallStart = CPUTimer.wall()
+        let wallStart = BenchmarkClock.monotonicSeconds()
         var failure: Error?
         var lastReport = -1.0
         do {
@@ -124,7 +124,7 @@ public final class FileLoopback {
         let seconds = max(audio?.seconds ?? 0, video?.seconds ?? 0)
         progress(LoopbackProgress(seconds: seconds, totalSeconds: total ?? seconds,
                                   audioFrames: audio?.framesEncoded ?? 0, videoFrames: video?.framesEncoded ?? 0))
-        let wall = CPUTimer.wall() - wallStart
+        let wall = BenchmarkClock.monotonicSeconds() - wallStart
         let report = LoopbackReport(
             parleyVersion: Self.parleyVersion,
             completed: failure == nil,
