@@ -103,6 +103,14 @@ struct LoopbackCommand: ParsableCommand {
         guard let codec = VideoCodecKind(name: videoCodec) else {
             throw CLIError.invalidValue(option: "--video-codec", value: videoCodec, expected: "use vp8 or vp9")
         }
+        // Checked here, not only when a video encoder is made, so that the error names the
+        // option and a bad value is refused even in an audio-only run.
+        guard VideoEncoderConfiguration.bitrateRange.contains(videoBitrate.bitsPerSecond / 1000) else {
+            let range = VideoEncoderConfiguration.bitrateRange
+            throw CLIError.invalidValue(
+                option: "--video-bitrate", value: "\(videoBitrate.bitsPerSecond) bit/s",
+                expected: "use \(range.lowerBound)k...\(range.upperBound)k (\(range.lowerBound)...\(range.upperBound) kbit/s), e.g. 800k")
+        }
         if let duration, !(duration > 0) {
             throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds")
         }
