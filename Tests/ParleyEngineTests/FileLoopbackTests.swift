@@ -270,3 +270,51 @@ struct FileLoopbackInputTests {
         #expect(decoded.audio?.framesEncoded == 10)
     }
 }
+
+@Suite("FileLoopback stopped part-way")
+struct FileLoopbackFailureTests {
+    @Test func truncatedY4MKeepsTheFramesBeforeTheCut() throws {
+        // 6 whole 64x48 frames, then a frame cut in half.
+        let scratch = try Fixtures.scratchDirectory("parley-loopback")
+        let y4m = scratch.appendingPathComponent("cut.y4m")
+        let writer = try Y4MWriter(path: y4m.path, width: 64, height: 48)
+        var frame = VideoFrame(width: 64, height: 48)
+        for i in 0..<6 {
+            for p in 0..<frame.byteCount { frame.data[p] = UInt8(truncatingIfNeeded: p / 64 + 5 * i) }
+            try writer.write(frame)
+        }
+        try writer.close()
+        let handle = try FileHandle(forWritingTo: y4m)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("FRAME\n".utf8) + Data(count: frame.byteCount / 2))
+        try handle.close()
+
+        let out = scratch.appendingPathComponent("out")
+        let options = LoopbackOptions(videoPath: y4m.path, outputDirectory: out.path)
+        var caught: LoopbackFailure?
+        do {
+            _ = try FileLoopback(options: options).run()
+        } catch let failure as LoopbackFailure {
+            caught = failure
+        }
+        let failure = try #require(caught, "a truncated input must stop the run with a LoopbackFailure")
+        guard case MediaError.truncated(let path, _)? = failure.underlying as? MediaError else {
+            Issue.record("expected MediaError.truncated, got \(failure.underlying)")
+            return
+        }
+        #expect(path == y4m.path)
+        #expect(failure.report.completed == false)
+        #expect(failure.report.error == "\(failure.underlying)")
+        #expect(failure.report.video?.framesDecoded == 6)
+
+        let received = try readY4M(out.appendingPathComponent("received.y4m").path)
+        #expect(received.frames.count == 6)
+        let (_, packets, redecoded) = try decodeIVF(out.appendingPathComponent("sent.ivf").path)
+        #expect(packets == 6)
+        #expect(redecoded.map { $0.data.prefix($0.byteCount) } == received.frames.map { $0.data.prefix($0.byteCount) })
+        let data = try Data(contentsOf: out.appendingPathComponent("report.json"))
+        let report = try JSONDecoder().decode(LoopbackReport.self, from: data)
+        #expect(report.completed == false)
+        #expect(report.error?.contains("truncated") == true)
+    }
+}
