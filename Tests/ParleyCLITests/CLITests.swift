@@ -214,6 +214,36 @@ struct CLIBadInputTests {
         try expectRefused(["--audio", wav.path, "--video-bitrate", "0"], in: scratch, mentions: ["--video-bitrate"])
     }
 
+    @Test(arguments: [
+        (["--cpu-used", "99"], "--cpu-used"),
+        (["--video-codec", "vp9", "--cpu-used=-12"], "--cpu-used"),  // fine for VP8 (-16...16), not for VP9
+        (["--threads", "0"], "--threads"),
+        (["--keyframe-interval=-1"], "--keyframe-interval"),
+    ])
+    func videoSettingOutOfRangeWithAudioOnly(_ setting: [String], _ option: String) throws {
+        let scratch = try Fixtures.scratchDirectory("parley-cli")
+        let wav = try goodWAV(in: scratch)
+        try expectRefused(["--audio", wav.path] + setting, in: scratch, mentions: [option, "is not valid"])
+    }
+
+    @Test func outputPathIsAFile() throws {
+        let scratch = try Fixtures.scratchDirectory("parley-cli")
+        let wav = try goodWAV(in: scratch)
+        let blocker = scratch.appendingPathComponent("out")
+        try Data("I am a file".utf8).write(to: blocker)
+        let result = try ParleyExecutable.run(["loopback", "--audio", wav.path, "--out", blocker.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("parley: error: \(blocker.path): cannot create"), "stderr: \(result.stderr)")
+        #expect(try String(contentsOf: blocker, encoding: .utf8) == "I am a file", "the file in the way is left alone")
+    }
+
+    @Test func eightBitWAV() throws {
+        let scratch = try Fixtures.scratchDirectory("parley-cli")
+        let url = scratch.appendingPathComponent("8bit.wav")
+        try MediaBytes.write(MediaBytes.wav(bits: 8, data: [UInt8](repeating: 0x80, count: 4800)), to: url)
+        try expectRefused(["--audio", url.path], in: scratch, mentions: ["unsupported WAV", "8-bit"], naming: url.path)
+    }
+
     @Test func unknownVideoCodec() throws {
         let scratch = try Fixtures.scratchDirectory("parley-cli")
         let y4m = try goodY4M(in: scratch)
