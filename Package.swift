@@ -57,6 +57,9 @@ let package = Package(
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
-        .testTarget(name: "ParleyCLITests", dependencies: ["ParleyTestSupport"]),
+        // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
+        .testTarget(name: "ParleyCLITests", dependencies: [
+            "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyTestSupport",
+        ]),
     ]
 )

@@ -103,6 +103,29 @@ struct LoopbackCommand: ParsableCommand {
         guard let codec = VideoCodecKind(name: videoCodec) else {
             throw CLIError.invalidValue(option: "--video-codec", value: videoCodec, expected: "use vp8 or vp9")
         }
+        // The video settings are checked here, not only when a video encoder is made, so that
+        // the error names the option and a bad value is refused even in an audio-only run.
+        guard VideoEncoderConfiguration.bitrateRange.contains(videoBitrate.bitsPerSecond / 1000) else {
+            let range = VideoEncoderConfiguration.bitrateRange
+            throw CLIError.invalidValue(
+                option: "--video-bitrate", value: "\(videoBitrate.bitsPerSecond) bit/s",
+                expected: "use \(range.lowerBound)k...\(range.upperBound)k (\(range.lowerBound)...\(range.upperBound) kbit/s), e.g. 800k")
+        }
+        let cpuRange = VideoEncoderConfiguration.cpuUsedRange(for: codec)
+        if let cpuUsed, !cpuRange.contains(cpuUsed) {
+            throw CLIError.invalidValue(option: "--cpu-used", value: "\(cpuUsed)",
+                                        expected: "use \(cpuRange.lowerBound)...\(cpuRange.upperBound) for \(codec.rawValue)")
+        }
+        let threadRange = VideoEncoderConfiguration.threadsRange
+        guard threadRange.contains(threads) else {
+            throw CLIError.invalidValue(option: "--threads", value: "\(threads)",
+                                        expected: "use \(threadRange.lowerBound)...\(threadRange.upperBound)")
+        }
+        let keyframeRange = VideoEncoderConfiguration.keyframeIntervalRange
+        guard keyframeRange.contains(keyframeInterval) else {
+            throw CLIError.invalidValue(option: "--keyframe-interval", value: "\(keyframeInterval)",
+                                        expected: "use \(keyframeRange.lowerBound)...\(keyframeRange.upperBound) frames (0: first frame only)")
+        }
         if let duration, !(duration > 0) {
             throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds")
         }
