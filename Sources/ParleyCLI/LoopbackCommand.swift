@@ -89,6 +89,9 @@ struct LoopbackCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Stop after this many seconds of media.", valueName: "SECONDS"))
     var duration: Double?
 
+    @Flag(name: .long, help: "Use a WAV that was cut short (its header declares more audio than it holds) instead of refusing it.")
+    var acceptTruncated = false
+
     func run() throws {
         var audioPath = audio
         var videoPath = video
@@ -138,7 +141,7 @@ struct LoopbackCommand: ParsableCommand {
             audioPath: audioPath, videoPath: videoPath, outputDirectory: out, opus: opus,
             videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000, cpuUsed: cpuUsed,
             videoThreads: threads, keyframeInterval: keyframeInterval, errorResilient: errorResilient,
-            maximumSeconds: duration)
+            maximumSeconds: duration, acceptTruncatedAudio: acceptTruncated)
         let loopback = try FileLoopback(options: options)
         let bar = ProgressBar(label: "loopback")
         let report: LoopbackReport

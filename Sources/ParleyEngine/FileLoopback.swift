@@ -19,12 +19,15 @@ public struct LoopbackOptions: Sendable {
     public var errorResilient: Bool
     /// Stop after this many seconds of media (nil: the whole input).
     public var maximumSeconds: Double?
+    /// Use a WAV whose header declares more audio than the file holds, instead of refusing it.
+    public var acceptTruncatedAudio: Bool
 
     public init(
         audioPath: String? = nil, videoPath: String? = nil, outputDirectory: String,
         opus: OpusConfiguration = OpusConfiguration(), videoCodec: VideoCodecKind = .vp8,
         videoBitrateKbps: Int = 800, cpuUsed: Int? = nil, videoThreads: Int = 1,
-        keyframeInterval: Int = 300, errorResilient: Bool = false, maximumSeconds: Double? = nil
+        keyframeInterval: Int = 300, errorResilient: Bool = false, maximumSeconds: Double? = nil,
+        acceptTruncatedAudio: Bool = false
     ) {
         self.audioPath = audioPath
         self.videoPath = videoPath
@@ -37,6 +40,7 @@ public struct LoopbackOptions: Sendable {
         self.keyframeInterval = keyframeInterval
         self.errorResilient = errorResilient
         self.maximumSeconds = maximumSeconds
+        self.acceptTruncatedAudio = acceptTruncatedAudio
     }
 }
 
@@ -68,7 +72,7 @@ public final class FileLoopback {
         guard options.audioPath != nil || options.videoPath != nil else { throw EngineError.noInput }
         self.options = options
         if let path = options.audioPath {
-            audio = try AudioLane(path: path, configuration: options.opus)
+            audio = try AudioLane(path: path, configuration: options.opus, acceptTruncated: options.acceptTruncatedAudio)
         }
         if let path = options.videoPath {
             video = try VideoLane(path: path, options: options)
@@ -78,11 +82,7 @@ public final class FileLoopback {
     /// Runs the loopback; `progress` is called every few frames.
     public func run(progress: (LoopbackProgress) -> Void = { _ in }) throws -> LoopbackReport {
         let directory = options.outputDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw EngineError.cannotCreateOutput(path: directory, reason: (error as NSError).localizedDescription)
-        }
+        try Self.createDirectory(directory)
         let reportPath = (directory as NSString).appendingPathComponent("report.json")
         // A stale report from an earlier run must not pass for this one's.
         try? FileManager.default.removeItem(atPath: reportPath)
@@ -142,6 +142,29 @@ public final class FileLoopback {
         return report
     }
 
+    /// Creates `path` and its parents, with an error that says which part is in the way.
+    static func createDirectory(_ path: String) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        var ancestor = URL(fileURLWithPath: path).standardizedFileURL
+        while ancestor.path != "/" {
+            if manager.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw EngineError.cannotCreateOutput(path: path, reason: "\(ancestor.path) is a file, not a directory; choose another --out")
+                }
+                break
+            }
+            ancestor.deleteLastPathComponent()
+        }
+        do {
+            try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? (error as NSError).localizedDescription
+            throw EngineError.cannotCreateOutput(path: path, reason: reason)
+        }
+    }
+
     static func write(_ report: LoopbackReport, to path: String) throws {
         let data = try ReportJSON.encode(report)
         do {
@@ -187,10 +210,18 @@ final class AudioLane {
     private var receivedMono: [Float] = []
     private let analysisLimit: Int
 
-    init(path: String, configuration: OpusConfiguration) throws {
+    init(path: String, configuration: OpusConfiguration, acceptTruncated: Bool) throws {
         self.path = path
         self.configuration = configuration
         reader = try WAVReader(path: path, output: AudioFormat(sampleRate: configuration.sampleRate, channels: configuration.channels))
+        let info = reader.info
+        if info.isTruncated, !acceptTruncated, let declared = info.declaredFrameCount {
+            let rate = Double(info.format.sampleRate)
+            throw MediaError.truncated(path: path, reason: String(
+                format: "the header declares %.2f s of audio but the file holds only %.2f s; "
+                    + "pass --accept-truncated to use what is there",
+                Double(declared) / rate, Double(info.frameCount) / rate))
+        }
         encoder = try OpusEncoder(configuration: configuration)
         decoder = try OpusDecoder(sampleRate: configuration.sampleRate, channels: configuration.channels)
         input = [Float](repeating: 0, count: configuration.frameSize * configuration.channels)

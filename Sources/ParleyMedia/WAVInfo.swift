@@ -10,12 +10,19 @@ public struct WAVInfo: Sendable, Equatable {
     /// streaming writer's "unknown" size (0 or 0xFFFFFFFF) it counts the frames present when
     /// the file was opened.
     public var frameCount: Int
+    /// Samples per channel the header declares, or nil for a streaming writer's "unknown"
+    /// size. More than `frameCount` means the file was cut short.
+    public var declaredFrameCount: Int?
 
-    public init(format: AudioFormat, sampleFormat: WAVSampleFormat, frameCount: Int) {
+    public init(format: AudioFormat, sampleFormat: WAVSampleFormat, frameCount: Int, declaredFrameCount: Int? = nil) {
         self.format = format
         self.sampleFormat = sampleFormat
         self.frameCount = frameCount
+        self.declaredFrameCount = declaredFrameCount
     }
+
+    /// True when the header declares more audio than the file holds.
+    public var isTruncated: Bool { (declaredFrameCount ?? 0) > frameCount }
 
     /// Duration in seconds at the file's own rate.
     public var duration: Double {

@@ -136,12 +136,14 @@ public final class WAVReader {
         let blockAlign = format.channels * sampleFormat.bytesPerSample
         let available = file.size().map { max(0, $0 - file.position) }
         let frameCount: Int
+        var declaredFrameCount: Int?
         if dataSizeField == 0 || dataSizeField == 0xFFFF_FFFF {
             remainingBytes = nil
             frameCount = (available ?? 0) / blockAlign
         } else {
             let declared = Int(dataSizeField)
             remainingBytes = declared
+            declaredFrameCount = declared / blockAlign
             let present = min(declared, available ?? declared)
             frameCount = present / blockAlign
             if present < blockAlign {
@@ -151,7 +153,8 @@ public final class WAVReader {
 
         let fileFormat = AudioFormat(sampleRate: format.rate, channels: format.channels)
         let outputFormat = output ?? fileFormat
-        self.info = WAVInfo(format: fileFormat, sampleFormat: sampleFormat, frameCount: frameCount)
+        self.info = WAVInfo(format: fileFormat, sampleFormat: sampleFormat, frameCount: frameCount,
+                            declaredFrameCount: declaredFrameCount)
         self.outputFormat = outputFormat
         self.sampleFormat = sampleFormat
         self.blockAlign = blockAlign

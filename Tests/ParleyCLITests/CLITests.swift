@@ -150,6 +150,21 @@ struct CLIBadInputTests {
         try expectRefused(["--audio", url.path], in: scratch, mentions: ["truncated"], naming: url.path)
     }
 
+    @Test func wavCutShortMidData() throws {
+        let scratch = try Fixtures.scratchDirectory("parley-cli")
+        let url = scratch.appendingPathComponent("half.wav")
+        // The header promises 2 s; the file holds 1 s.
+        try MediaBytes.write(MediaBytes.wav(rate: 48000, dataSize: 2 * 48000 * 2, data: MediaBytes.tone(rate: 48000, seconds: 1)), to: url)
+        try expectRefused(["--audio", url.path], in: scratch, mentions: ["truncated", "2.00 s", "1.00 s", "--accept-truncated"], naming: url.path)
+
+        // With --accept-truncated the second that is there goes through.
+        let out = scratch.appendingPathComponent("accepted")
+        let result = try ParleyExecutable.run(["loopback", "--audio", url.path, "--accept-truncated", "--out", out.path, "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try decodeReport(Data(result.stdout.utf8))
+        #expect(report.audio?.framesEncoded == 50)
+    }
+
     @Test func y4mIn444() throws {
         let scratch = try Fixtures.scratchDirectory("parley-cli")
         let url = scratch.appendingPathComponent("full-chroma.y4m")

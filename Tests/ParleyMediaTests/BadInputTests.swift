@@ -49,6 +49,8 @@ private typealias H = MediaTestHelpers
         try H.writeFile(path, H.wav(dataSize: 32000, data: data))
         let reader = try WAVReader(path: path)
         #expect(reader.info.frameCount == 5)
+        #expect(reader.info.declaredFrameCount == 16000)
+        #expect(reader.info.isTruncated)
         #expect(try H.readAll(reader) == (1...5).map { Float($0) / 32 })
         // With an odd trailing byte the partial frame is ignored.
         try H.writeFile(path, H.wav(dataSize: 32000, data: data + [0x7F]))

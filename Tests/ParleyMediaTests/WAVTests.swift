@@ -23,7 +23,7 @@ private typealias H = MediaTestHelpers
         try writer.close() // idempotent
 
         let reader = try WAVReader(path: path)
-        #expect(reader.info == WAVInfo(format: format, sampleFormat: sampleFormat, frameCount: 3001))
+        #expect(reader.info == WAVInfo(format: format, sampleFormat: sampleFormat, frameCount: 3001, declaredFrameCount: 3001))
         #expect(reader.outputFormat == format)
         let back = try H.readAll(reader, chunk: 700)
         #expect(back.count == samples.count)
@@ -107,7 +107,7 @@ private typealias H = MediaTestHelpers
         let data: [UInt8] = H.le16(16384) + H.le16(0xC000) // 0.5, -0.5
         try H.writeFile(path, H.wav(channels: 2, rate: 22050, bits: 16, data: data, before: junk, extensibleSubformat: 1))
         let reader = try WAVReader(path: path)
-        #expect(reader.info == WAVInfo(format: AudioFormat(sampleRate: 22050, channels: 2), sampleFormat: .pcm16, frameCount: 1))
+        #expect(reader.info == WAVInfo(format: AudioFormat(sampleRate: 22050, channels: 2), sampleFormat: .pcm16, frameCount: 1, declaredFrameCount: 1))
         #expect(try H.readAll(reader) == [0.5, -0.5])
     }
 
