@@ -23,6 +23,10 @@ enum LoopbackSummary {
             lines.append("  frames      \(v.framesEncoded) encoded (\(v.keyFramesEncoded) key), \(v.framesDecoded) decoded")
             lines.append("  bitrate     \(f(v.bitrateKbps)) kbit/s (target \(v.targetBitrateKbps) kbit/s), frames \(f(v.frameSizeBytes.mean / 1000, 1)) kB mean, \(f(v.frameSizeBytes.max / 1000, 1)) kB max")
             lines.append("  CPU         encode \(f(v.encodeMillisecondsPerFrame, 2)) ms/frame, decode \(f(v.decodeMillisecondsPerFrame, 2)) ms/frame")
+            if v.threads > 1, v.framesEncoded > 0 {
+                let perFrame = { (seconds: Double) in f(seconds * 1000 / Double(v.framesEncoded), 2) }
+                lines.append("              with libvpx's worker threads: encode \(perFrame(v.encodeProcessCPUSeconds)) ms/frame, decode \(perFrame(v.decodeProcessCPUSeconds)) ms/frame")
+            }
             lines.append("  PSNR-Y      mean \(f(v.psnrY.mean, 2)) dB, min \(f(v.psnrY.min, 2)) dB   (YUV mean \(f(v.psnr.mean, 2)) dB)")
             lines.append("  SSIM        mean \(f(v.ssim.mean, 4)), min \(f(v.ssim.min, 4))")
         }
