@@ -31,6 +31,8 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var logging: LoggingOptions
+
     @Flag(help: "Print only the JSON report on standard output.")
     var json = false
 
@@ -41,6 +43,7 @@ struct BenchCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
+        logging.bootstrap()
         let interactive = isatty(2) != 0
         if BenchmarkReport.currentBuildConfiguration == "debug" {
             standardError("parley: warning: this is a debug build; benchmark numbers are only meaningful from "

@@ -26,6 +26,8 @@ struct LoopbackCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var logging: LoggingOptions
+
     @Option(name: .long, help: ArgumentHelp("Audio input (WAV).", valueName: "IN.wav"))
     var audio: String?
 
@@ -93,6 +95,7 @@ struct LoopbackCommand: ParsableCommand {
     var acceptTruncated = false
 
     func run() throws {
+        logging.bootstrap()
         var audioPath = audio
         var videoPath = video
         if audioPath == nil && videoPath == nil {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ParleyCodecs
 import ParleyCore
 import ParleyMedia
@@ -63,6 +64,7 @@ public struct LoopbackProgress: Sendable {
 /// writes a report with `completed: false`.
 public final class FileLoopback {
     public static let parleyVersion = "0.1.0"
+    static let logger = Logger(label: "parley.engine")
 
     public let options: LoopbackOptions
     private var audio: AudioLane?
@@ -76,6 +78,20 @@ public final class FileLoopback {
         }
         if let path = options.videoPath {
             video = try VideoLane(path: path, options: options)
+        }
+        if let audio {
+            let info = audio.sourceInfo
+            Self.logger.info("audio input opened", metadata: [
+                "path": "\(audio.path)", "source": "\(info.format), \(info.sampleFormat.rawValue), \(info.frameCount) frames",
+                "opus": "\(options.opus.sampleRate) Hz, \(options.opus.channels) ch, \(options.opus.frameDurationMilliseconds) ms, \(options.opus.bitrate) bit/s, complexity \(options.opus.complexity), fec \(options.opus.inbandFEC), dtx \(options.opus.dtx)",
+            ])
+        }
+        if let video {
+            let source = video.source
+            Self.logger.info("video input opened", metadata: [
+                "path": "\(source.path)", "source": "\(source.kind.rawValue) \(source.width)x\(source.height) \(source.frameRateNumerator)/\(source.frameRateDenominator) fps, \(source.expectedFrameCount.map(String.init) ?? "unknown") frames",
+                "encoder": "\(options.videoCodec.rawValue) \(options.videoBitrateKbps) kbit/s, cpu-used \(video.cpuUsed), \(options.videoThreads) threads, keyframe interval \(options.keyframeInterval)",
+            ])
         }
     }
 
@@ -138,7 +154,13 @@ public final class FileLoopback {
             realtimeFactor: wall > 0 ? seconds / wall : 0
         )
         try Self.write(report, to: reportPath)
-        if let failure { throw LoopbackFailure(underlying: failure, report: report) }
+        if let failure {
+            Self.logger.error("loopback stopped", metadata: ["error": "\(failure)", "mediaSeconds": "\(seconds)"])
+            throw LoopbackFailure(underlying: failure, report: report)
+        }
+        Self.logger.notice("loopback completed", metadata: [
+            "mediaSeconds": "\(seconds)", "wallSeconds": "\(wall)", "report": "\(reportPath)",
+        ])
         return report
     }
 
@@ -235,6 +257,7 @@ final class AudioLane {
         }
     }
 
+    var sourceInfo: WAVInfo { reader.info }
     var expectedSeconds: Double? { Double(reader.info.frameCount) / Double(reader.info.format.sampleRate) }
     var seconds: Double { Double(framesEncoded * configuration.frameSize) / Double(configuration.sampleRate) }
 
@@ -370,6 +393,7 @@ final class VideoLane {
         packet = EncodedVideoFrame(capacity: max(1 << 16, original.byteCount))
     }
 
+    var cpuUsed: Int { encoder.configuration.cpuUsed }
     var expectedSeconds: Double? { source.expectedFrameCount.map { Double($0) / source.frameRate } }
     var seconds: Double { Double(framesEncoded) / source.frameRate }
 
