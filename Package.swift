@@ -37,11 +37,13 @@ let package = Package(
         .target(name: "ParleyMedia", dependencies: ["ParleyCore", "CSpeexDSP", "CALSA"]),
 
         // Pure Swift.
+        .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
 
         // Wiring.
         .target(name: "ParleyEngine", dependencies: [
             "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
+            "ParleyRTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ParleyCLI", dependencies: [
@@ -59,6 +61,8 @@ let package = Package(
         .testTarget(name: "ParleyCodecsTests", dependencies: ["ParleyCodecs", "ParleyMetrics", "ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
+        .testTarget(name: "ParleySecurityTests", dependencies: ["ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
