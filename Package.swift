@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyNetworkTests", dependencies: ["ParleyNetwork", "ParleyTestSupport"]),
         .testTarget(name: "ParleySecurityTests", dependencies: ["ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
