@@ -222,7 +222,7 @@ public final class SRTPSession {
         switch error {
         case .authenticationFailed: statistics.authenticationFailures &+= 1
         case .replayedPacket, .packetTooOld: statistics.replayFailures &+= 1
-        case .malformedPacket, .bufferTooSmall: statistics.malformedPackets &+= 1
+        case .malformedPacket: statistics.malformedPackets &+= 1
         default: statistics.otherFailures &+= 1
         }
         return error

@@ -1,6 +1,6 @@
 /// Counters of one `SRTPSession`: packets processed and packets dropped, by kind.
 public struct SRTPStatistics: Sendable, Equatable, Codable {
-    /// RTP packets protected (outbound) .
+    /// RTP packets protected (outbound).
     public var protectedRTPPackets = 0
     /// RTCP packets protected (outbound).
     public var protectedRTCPPackets = 0
@@ -12,10 +12,10 @@ public struct SRTPStatistics: Sendable, Equatable, Codable {
     public var authenticationFailures = 0
     /// Packets refused by the replay check: duplicates and packets behind the window.
     public var replayFailures = 0
-    /// Packets too short, not version 2, or that libsrtp could not parse; also packets
-    /// refused because the buffer had no room for the trailer.
+    /// Packets too short, not version 2, or that libsrtp could not parse.
     public var malformedPackets = 0
-    /// Every other failure (unknown SSRC, key expired, wrong direction, library errors).
+    /// Every other failure (buffer without trailer room, unknown SSRC, key expired, wrong
+    /// direction, library errors).
     public var otherFailures = 0
 
     public init() {}
