@@ -191,8 +191,9 @@ struct SRTPSessionTests {
         let fresh = try SRTPSession(suite: suite, masterKey: key, direction: .inbound)
         #expect(throws: SecurityError.authenticationFailed(.rtp)) { _ = try unprotect(afterWrap, with: fresh) }
         // ...and a sender without the wrap makes a different packet for the same header.
-        let plain = try unprotect(afterWrap, with: try SRTPSession(suite: suite, masterKey: key, direction: .inbound, ssrc: .specific(ssrc))
-            .primed(roc: 1, ssrc: ssrc, key: key, suite: suite))
+        let joined = try SRTPSession(suite: suite, masterKey: key, direction: .inbound, ssrc: .specific(ssrc))
+        try joined.setRolloverCounter(1, ssrc: ssrc)
+        let plain = try unprotect(afterWrap, with: joined)
         let freshSender = try SRTPSession(suite: suite, masterKey: key, direction: .outbound)
         #expect(try protect(plain, with: freshSender) != afterWrap)
     }
@@ -267,13 +268,5 @@ struct SRTPSessionTests {
         let mine = rtpPacket(sequence: 1, ssrc: 0x1111, payload: [1, 2])
         #expect(try unprotect(try protect(mine, with: sender), with: receiver) == mine)
         #expect(receiver.statistics.otherFailures == 1)
-    }
-}
-
-extension SRTPSession {
-    /// Returns self after setting the ROC of `ssrc` (a session bound to that SSRC).
-    fileprivate func primed(roc: UInt32, ssrc: UInt32, key: [UInt8], suite: SRTPSuite) throws -> SRTPSession {
-        try setRolloverCounter(roc, ssrc: ssrc)
-        return self
     }
 }
