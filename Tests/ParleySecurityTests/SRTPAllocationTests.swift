@@ -8,7 +8,8 @@ struct SRTPAllocationTests {
     /// srtp_protect/srtp_unprotect call (about 5 mallocs per call with AES-GCM, 14 with
     /// AES-CM + HMAC-SHA1, measured on these machines). So the check is that the wrapper
     /// adds none: its steady-state count over 1000 round trips equals the bare libsrtp2
-    /// calls' count for 1000 round trips of the same packet, measured in the same process.
+    /// calls' count for 1000 round trips of the same packet, measured in the same process
+    /// (within NSS's occasional one-off allocations).
     @Test("1000 protect + unprotect round trips allocate no more than the bare libsrtp2 calls", arguments: [SRTPSuite.aeadAES128GCM, .aesCM128HmacSHA1_80])
     func noAllocationPerPacket(_ suite: SRTPSuite) throws {
         try #require(AllocationCounter.isActive, "the allocation counter is not interposed in this test process")
@@ -56,7 +57,9 @@ struct SRTPAllocationTests {
         #expect(failure == nil)
         #expect(mismatches == 0)
         #expect(receiver.statistics.unprotectedRTPPackets == 1010)
-        #expect(allocations == bare, "wrapper: \(allocations) heap allocations in 1000 round trips; bare libsrtp2: \(bare)")
+        // NSS now and then makes a few one-off allocations (seen: 3 in a run), so the two
+        // counts may differ by a handful; one allocation per packet in the wrapper would add 1000.
+        #expect(abs(allocations - bare) <= 10, "wrapper: \(allocations) heap allocations in 1000 round trips; bare libsrtp2: \(bare)")
 
         // Refused packets: the error path builds no strings and boxes nothing, so it costs
         // at most what libsrtp itself allocates for one call.
