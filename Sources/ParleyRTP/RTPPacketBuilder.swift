@@ -114,25 +114,26 @@ public struct RTPPacketBuilder {
         guard length >= 0, length <= 255 else {
             throw .malformed(what: "RTP header extension element", reason: "id \(id) has \(length) data bytes, at most 255 fit")
         }
-        let oneByte = RTPHeaderExtensionForm.fitsOneByte(id: id, length: length)
-        if form == nil {
-            // Open the block: reserve its 4-byte header.
-            guard extensionStart + 4 <= buffer.count else {
-                throw .bufferTooSmall(needed: extensionStart + 4, available: buffer.count)
-            }
-            offset = extensionStart + 4
-            form = oneByte ? .oneByte : .twoByte
-        } else if form == .oneByte, !oneByte {
-            try convertToTwoByte()
-        }
-        let headerBytes = form == .oneByte ? 1 : 2
-        let start = offset + headerBytes
+        let fits = RTPHeaderExtensionForm.fitsOneByte(id: id, length: length)
+        // Work out the layout first, so a throw leaves the builder as it was.
+        let opening = form == nil
+        let converting = form == .oneByte && !fits
+        let twoByte = opening ? !fits : (form == .twoByte || converting)
+        let headerBytes = twoByte ? 2 : 1
+        let elementStart = opening ? extensionStart + 4 : offset + (converting ? elementCount : 0)
+        let start = elementStart + headerBytes
         let end = start + length
         // Keep the block within 65535 words once padded.
         guard end - (extensionStart + 4) <= 0xFFFF * 4 else {
             throw .malformed(what: "RTP header extension", reason: "the block would exceed 65535 words")
         }
         guard end <= buffer.count else { throw .bufferTooSmall(needed: end, available: buffer.count) }
+        if opening {
+            form = twoByte ? .twoByte : .oneByte
+        } else if converting {
+            convertToTwoByte()
+        }
+        offset = elementStart
         if headerBytes == 1 {
             buffer[offset] = id << 4 | UInt8(length - 1)
         } else {
@@ -147,9 +148,8 @@ public struct RTPPacketBuilder {
     /// Rewrites the one-byte elements written so far in the two-byte form, in place.
     /// Each element header grows by one byte, so element `i` moves right by `i + 1`;
     /// working from the last element back never overwrites bytes not yet moved.
-    private mutating func convertToTwoByte() throws(RTPError) {
+    private mutating func convertToTwoByte() {
         let grown = offset + elementCount
-        guard grown <= buffer.count else { throw .bufferTooSmall(needed: grown, available: buffer.count) }
         let dataStart = extensionStart + 4
         var index = elementCount - 1
         while index >= 0 {

@@ -17,20 +17,22 @@ public enum RTPPacketClassifier {
     /// Classifies a datagram from its first bytes (at least two are needed to tell RTP
     /// from RTCP; any shorter RTP-range datagram is `.unknown`). Never reads past `bytes`.
     public static func classify(_ bytes: UnsafeRawBufferPointer) -> RTPPacketKind {
-        guard let first = bytes.first else { return .unknown }
-        switch first {
-        case 0...3: return .stun
-        case 16...19: return .zrtp
-        case 20...63: return .dtls
-        case 64...79: return .turnChannel
-        case 128...191:
+        // Plain comparisons: range patterns cost allocations in unoptimized builds.
+        guard bytes.count >= 1 else { return .unknown }
+        let first = bytes[0]
+        if first <= 3 { return .stun }
+        if first >= 16 && first <= 19 { return .zrtp }
+        if first >= 20 && first <= 63 { return .dtls }
+        if first >= 64 && first <= 79 { return .turnChannel }
+        if first >= 128 && first <= 191 {
             guard bytes.count >= 2 else { return .unknown }
             // RFC 5761 §4: RTCP packet types 192...223 occupy the second byte; RTP
             // payload types 64...95 (which would collide with them when the marker
             // is set) must not be used on a muxed port.
-            return (192...223).contains(bytes[1]) ? .rtcp : .rtp
-        default: return .unknown
+            let second = bytes[1]
+            return second >= 192 && second <= 223 ? .rtcp : .rtp
         }
+        return .unknown
     }
 
     /// Classifies an array (convenience).
