@@ -19,7 +19,10 @@ public struct RTPPacketBuilder {
     private let extensionStart: Int
     /// Next free byte.
     private var offset: Int
-    private var form: RTPHeaderExtensionForm? = nil
+    /// The extension block so far: none, one-byte or two-byte. A plain enum (not an
+    /// Optional) keeps comparisons cheap in every build.
+    private enum BlockState { case none, oneByte, twoByte }
+    private var form: BlockState = .none
     private var elementCount = 0
     private var payloadStart: Int? = nil
 
@@ -56,7 +59,7 @@ public struct RTPPacketBuilder {
     /// No more extensions may be appended afterwards.
     public mutating func payloadOffset() throws(RTPError) -> Int {
         if let payloadStart { return payloadStart }
-        if form != nil {
+        if form != .none {
             let dataStart = extensionStart + 4
             let padded = (offset - dataStart + 3) & ~3
             let end = dataStart + padded
@@ -86,7 +89,7 @@ public struct RTPPacketBuilder {
             buffer[total - 1] = paddingLength
             buffer[0] |= 0x20
         }
-        if form != nil { buffer[0] |= 0x10 }
+        if form != .none { buffer[0] |= 0x10 }
         return total
     }
 
@@ -116,7 +119,7 @@ public struct RTPPacketBuilder {
         }
         let fits = RTPHeaderExtensionForm.fitsOneByte(id: id, length: length)
         // Work out the layout first, so a throw leaves the builder as it was.
-        let opening = form == nil
+        let opening = form == .none
         let converting = form == .oneByte && !fits
         let twoByte = opening ? !fits : (form == .twoByte || converting)
         let headerBytes = twoByte ? 2 : 1

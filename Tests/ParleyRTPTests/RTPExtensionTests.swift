@@ -47,7 +47,7 @@ struct RTPExtensionTests {
     @Test("Encoding into a buffer that is too small throws")
     func smallBuffer() throws {
         var two = [UInt8](repeating: 0, count: 2)
-        two.withUnsafeMutableBytes { raw in
+        _ = two.withUnsafeMutableBytes { raw in
             #expect(throws: RTPError.bufferTooSmall(needed: 3, available: 2)) {
                 _ = try RTPExtensions.AbsSendTime(rawValue: 1).encode(into: raw)
             }

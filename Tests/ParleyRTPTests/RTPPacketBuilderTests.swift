@@ -123,7 +123,7 @@ struct RTPPacketBuilderTests {
     func errors() throws {
         // Buffer smaller than the header.
         var small = [UInt8](repeating: 0, count: 11)
-        small.withUnsafeMutableBytes { raw in
+        _ = small.withUnsafeMutableBytes { raw in
             #expect(throws: RTPError.bufferTooSmall(needed: 12, available: 11)) {
                 _ = try RTPPacketBuilder(header: try Self.header(), into: raw)
             }
@@ -140,22 +140,22 @@ struct RTPPacketBuilderTests {
         try buffer.withUnsafeMutableBytes { raw in
             var builder = try RTPPacketBuilder(header: Self.header(), into: raw)
             let one: [UInt8] = [1]
-            try one.withUnsafeBytes { data in
+            _ = one.withUnsafeBytes { data in
                 #expect(throws: RTPError.self) { try builder.appendExtension(id: 0, data: data) }
             }
             let big = [UInt8](repeating: 0, count: 256)
-            try big.withUnsafeBytes { data in
+            _ = big.withUnsafeBytes { data in
                 #expect(throws: RTPError.self) { try builder.appendExtension(id: 1, data: data) }
             }
             // Element data past the end of the buffer: refused, and the builder is unchanged.
             let thirty = [UInt8](repeating: 0, count: 30)
-            try thirty.withUnsafeBytes { data in
+            _ = thirty.withUnsafeBytes { data in
                 #expect(throws: RTPError.bufferTooSmall(needed: 48, available: 40)) {
                     try builder.appendExtension(id: 1, data: data)
                 }
             }
             #expect(try builder.payloadOffset() == 12)
-            try one.withUnsafeBytes { data in
+            _ = one.withUnsafeBytes { data in
                 #expect(throws: RTPError.malformed(what: "RTP packet builder", reason: "extension id 1 appended after the payload offset was taken")) {
                     try builder.appendExtension(id: 1, data: data)
                 }
