@@ -81,6 +81,9 @@ public struct RTPPacketBuilder {
         guard payloadLength >= 0 else {
             throw .malformed(what: "RTP packet", reason: "payload length \(payloadLength) is negative")
         }
+        guard payloadLength <= buffer.count - start else {
+            throw .bufferTooSmall(needed: start &+ payloadLength &+ Int(paddingLength), available: buffer.count)
+        }
         let paddingStart = start + payloadLength
         let total = paddingStart + Int(paddingLength)
         guard total <= buffer.count else { throw .bufferTooSmall(needed: total, available: buffer.count) }

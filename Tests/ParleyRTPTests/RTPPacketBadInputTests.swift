@@ -110,3 +110,32 @@ struct RTPPacketBadInputTests {
         #expect(throws: F.parseError(bytes)!) { try RTPPacket(parsing: bytes) }
     }
 }
+
+@Suite("RTP packet drop counter")
+struct RTPPacketDropCounterTests {
+    typealias F = RTPPacketFixtures
+
+    @Test("Bad packets are counted by kind and the good one parses")
+    func counts() {
+        let inputs: [[UInt8]] = [
+            Array(F.fixedHeader().prefix(3)),  // truncated
+            F.fixedHeader(firstByte: 0x40),  // malformed: version 1
+            F.fixedHeader(firstByte: 0x90) + [0xBE, 0xDE],  // truncated extension header
+            F.fixedHeader(firstByte: 0xA0) + [0],  // malformed padding
+            F.fixedHeader() + [1, 2],  // good
+        ]
+        var counter = RTPPacketDropCounter()
+        var parsed = 0
+        for input in inputs {
+            input.withUnsafeBytes { raw in
+                if RTPPacketView.parse(raw, dropCounter: &counter) != nil { parsed += 1 }
+            }
+        }
+        #expect(parsed == 1)
+        #expect(counter.truncated == 2)
+        #expect(counter.malformed == 2)
+        #expect(counter.other == 0)
+        #expect(counter.total == 4)
+        #expect(counter.lastError == .malformed(what: "RTP padding", reason: "the padding bit is set but the pad count (last byte) is 0"))
+    }
+}

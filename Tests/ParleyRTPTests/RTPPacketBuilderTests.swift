@@ -163,6 +163,11 @@ struct RTPPacketBuilderTests {
             #expect(throws: RTPError.bufferTooSmall(needed: 12 + 30, available: 40)) {
                 _ = try builder.finish(payloadLength: 30)
             }
+            #expect(throws: RTPError.self) { _ = try builder.finish(payloadLength: Int.max) }
+            #expect(throws: RTPError.self) { _ = try builder.finish(payloadLength: -1) }
+            #expect(throws: RTPError.bufferTooSmall(needed: 12 + 28 + 1, available: 40)) {
+                _ = try builder.finish(payloadLength: 28, paddingLength: 1)
+            }
         }
     }
 }
