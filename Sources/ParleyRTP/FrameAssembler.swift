@@ -35,12 +35,14 @@ public struct FrameAssemblyResult {
 ///   `slotCount`; a frame is complete when its start packet, its end packet and every
 ///   sequence number between them (wrapping at 65535) are present with its timestamp.
 ///   The frame is then copied, in order, into a preallocated frame buffer.
-/// - Frames are keyed by RTP timestamp; up to `maxFramesInFlight` may be incomplete at a
-///   time, so packets reordered across that many frames still assemble. When a packet of
-///   a new timestamp needs room, the oldest pending frame is given up and reported
-///   incomplete (this is how a lost packet — or a timestamp change before the marker —
-///   shows up). Frames complete in the order their last packet arrives: with reordering,
-///   a later frame can come out before an earlier one (look at `timestamp`).
+/// - Frames are keyed by RTP timestamp. An incomplete frame waits until
+///   `maxFramesInFlight` newer frames (newer timestamps) have started; then it is given up
+///   and reported incomplete. This is how a lost packet — or a timestamp change before
+///   the marker — shows up, and how long a reordered or retransmitted packet may lag: with
+///   `maxFramesInFlight: 1` a frame is given up as soon as the next frame starts. The
+///   default 8 covers about a round trip of NACK retransmission at 30 frames/s. Frames
+///   complete in the order their last packet arrives: with reordering, a later frame can
+///   come out before an earlier one (look at `timestamp`).
 /// - Packets of a frame already delivered or given up (duplicates, retransmissions that
 ///   came too late) are counted and dropped.
 /// - No heap allocation after `init`.
@@ -53,10 +55,11 @@ public final class FrameAssembler {
         public var slotCount: Int
         /// Largest codec payload (after the descriptor) a slot holds.
         public var maxPayloadSize: Int
-        /// Incomplete frames kept waiting for late packets, at least 1.
+        /// Newer frames an incomplete frame waits for before it is given up, at least 1
+        /// (also the number of incomplete frames held at once).
         public var maxFramesInFlight: Int
 
-        public init(slotCount: Int = 512, maxPayloadSize: Int = 1500, maxFramesInFlight: Int = 4) {
+        public init(slotCount: Int = 512, maxPayloadSize: Int = 1500, maxFramesInFlight: Int = 8) {
             self.slotCount = slotCount
             self.maxPayloadSize = maxPayloadSize
             self.maxFramesInFlight = maxFramesInFlight
@@ -83,6 +86,8 @@ public final class FrameAssembler {
         var startSequence: UInt16 = 0
         var hasEnd = false
         var endSequence: UInt16 = 0
+        /// `framesStarted` when the frame was first seen.
+        var startedAt = 0
     }
 
     public let configuration: Configuration
@@ -108,6 +113,9 @@ public final class FrameAssembler {
     private var finished: [UInt32]
     private var finishedCount = 0
     private var finishedNext = 0
+    /// Counts frames whose timestamp was the newest yet when they started.
+    private var framesStarted = 0
+    private var newestTimestamp: UInt32 = 0
 
     public init(configuration: Configuration = Configuration()) {
         var slotCount = 16
@@ -156,23 +164,25 @@ public final class FrameAssembler {
         let frameIndex: Int
         if let index = pendingIndex(for: timestamp) {
             frameIndex = index
-        } else if let free = pending.firstIndex(where: { !$0.active }) {
-            frameIndex = free
-            pending[free] = PendingFrame(active: true, timestamp: timestamp)
         } else {
-            // Full: give up the oldest frame, unless this packet is older than all of them.
-            var oldest = 0
-            for i in 1..<pending.count where isOlder(pending[i].timestamp, than: pending[oldest].timestamp) {
-                oldest = i
+            if framesStarted == 0 || isOlder(newestTimestamp, than: timestamp) {
+                // A new newest frame: frames that have now seen `maxFramesInFlight` newer
+                // ones give up waiting.
+                framesStarted += 1
+                newestTimestamp = timestamp
+                for i in pending.indices
+                where pending[i].active && framesStarted - pending[i].startedAt >= configuration.maxFramesInFlight {
+                    giveUp(i, &result)
+                }
             }
-            if isOlder(timestamp, than: pending[oldest].timestamp) {
+            do {
+                frameIndex = try admit(timestamp, &result)
+            } catch {
                 latePackets += 1
                 return result
             }
-            giveUp(oldest, &result)
-            frameIndex = oldest
-            pending[oldest] = PendingFrame(active: true, timestamp: timestamp)
         }
+
 
         let slotIndex = Int(sequenceNumber) & slotMask
         let slot = slots[slotIndex]
@@ -234,6 +244,7 @@ public final class FrameAssembler {
         for i in pending.indices { pending[i].active = false }
         finishedCount = 0
         finishedNext = 0
+        framesStarted = 0
         framesAssembled = 0
         framesIncomplete = 0
         duplicatePackets = 0
@@ -272,6 +283,25 @@ public final class FrameAssembler {
             bytes: UnsafeRawBufferPointer(start: frameBuffer, count: offset), timestamp: frame.timestamp,
             firstSequenceNumber: frame.startSequence, lastSequenceNumber: frame.endSequence, packetCount: span,
             isKeyframe: start.isKeyframe, pictureID: start.hasPictureID ? start.pictureID : nil)
+    }
+
+    private struct Late: Error {}
+
+    /// A pending entry for a new timestamp; when all are taken, the oldest frame is given
+    /// up, unless `timestamp` is older than all of them (then the packet is late).
+    private func admit(_ timestamp: UInt32, _ result: inout FrameAssemblyResult) throws(Late) -> Int {
+        if let free = pending.firstIndex(where: { !$0.active }) {
+            pending[free] = PendingFrame(active: true, timestamp: timestamp, startedAt: framesStarted)
+            return free
+        }
+        var oldest = 0
+        for i in 1..<pending.count where isOlder(pending[i].timestamp, than: pending[oldest].timestamp) {
+            oldest = i
+        }
+        if isOlder(timestamp, than: pending[oldest].timestamp) { throw Late() }
+        giveUp(oldest, &result)
+        pending[oldest] = PendingFrame(active: true, timestamp: timestamp, startedAt: framesStarted)
+        return oldest
     }
 
     private func giveUp(_ frameIndex: Int, _ result: inout FrameAssemblyResult) {
