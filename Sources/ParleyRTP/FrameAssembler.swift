@@ -104,13 +104,16 @@ public final class FrameAssembler {
     public private(set) var oversizedPackets = 0
 
     private let slotMask: Int
-    private var slots: [Slot]
-    private var pending: [PendingFrame]
+    // Fixed-size tables in manually allocated memory: element access through a pointer
+    // never goes through Array's copy-on-write or modify coroutines (which can allocate in
+    // unoptimized builds).
+    private let slots: UnsafeMutableBufferPointer<Slot>
+    private let pending: UnsafeMutableBufferPointer<PendingFrame>
     private let slotData: UnsafeMutableRawPointer
     private let frameBuffer: UnsafeMutableRawPointer
     private let frameCapacity: Int
     /// Timestamps of recently finished frames (delivered or given up).
-    private var finished: [UInt32]
+    private let finished: UnsafeMutableBufferPointer<UInt32>
     private var finishedCount = 0
     private var finishedNext = 0
     /// Counts frames whose timestamp was the newest yet when they started.
@@ -126,21 +129,31 @@ public final class FrameAssembler {
         adjusted.maxFramesInFlight = max(1, configuration.maxFramesInFlight)
         self.configuration = adjusted
         slotMask = slotCount - 1
-        slots = Array(repeating: Slot(), count: slotCount)
-        pending = Array(repeating: PendingFrame(), count: adjusted.maxFramesInFlight)
-        finished = Array(repeating: 0, count: 4 * adjusted.maxFramesInFlight + 16)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: Slot())
+        pending = .allocate(capacity: adjusted.maxFramesInFlight)
+        pending.initialize(repeating: PendingFrame())
+        finished = .allocate(capacity: 4 * adjusted.maxFramesInFlight + 16)
+        finished.initialize(repeating: 0)
         frameCapacity = slotCount * adjusted.maxPayloadSize
         slotData = .allocate(byteCount: frameCapacity, alignment: 16)
         frameBuffer = .allocate(byteCount: frameCapacity, alignment: 16)
     }
 
     deinit {
+        slots.deallocate()
+        pending.deallocate()
+        finished.deallocate()
         slotData.deallocate()
         frameBuffer.deallocate()
     }
 
     /// Frames waiting for packets.
-    public var framesInFlight: Int { pending.reduce(0) { $0 + ($1.active ? 1 : 0) } }
+    public var framesInFlight: Int {
+        var count = 0
+        for i in 0..<pending.count where pending[i].active { count += 1 }
+        return count
+    }
 
     /// Adds one packet's codec payload.
     ///
@@ -175,12 +188,11 @@ public final class FrameAssembler {
                     giveUp(i, &result)
                 }
             }
-            do {
-                frameIndex = try admit(timestamp, &result)
-            } catch {
+            guard let admitted = admit(timestamp, &result) else {
                 latePackets += 1
                 return result
             }
+            frameIndex = admitted
         }
 
 
@@ -285,12 +297,10 @@ public final class FrameAssembler {
             isKeyframe: start.isKeyframe, pictureID: start.hasPictureID ? start.pictureID : nil)
     }
 
-    private struct Late: Error {}
-
     /// A pending entry for a new timestamp; when all are taken, the oldest frame is given
     /// up, unless `timestamp` is older than all of them (then the packet is late).
-    private func admit(_ timestamp: UInt32, _ result: inout FrameAssemblyResult) throws(Late) -> Int {
-        if let free = pending.firstIndex(where: { !$0.active }) {
+    private func admit(_ timestamp: UInt32, _ result: inout FrameAssemblyResult) -> Int? {
+        for free in 0..<pending.count where !pending[free].active {
             pending[free] = PendingFrame(active: true, timestamp: timestamp, startedAt: framesStarted)
             return free
         }
@@ -298,7 +308,7 @@ public final class FrameAssembler {
         for i in 1..<pending.count where isOlder(pending[i].timestamp, than: pending[oldest].timestamp) {
             oldest = i
         }
-        if isOlder(timestamp, than: pending[oldest].timestamp) { throw Late() }
+        if isOlder(timestamp, than: pending[oldest].timestamp) { return nil }
         giveUp(oldest, &result)
         pending[oldest] = PendingFrame(active: true, timestamp: timestamp, startedAt: framesStarted)
         return oldest

@@ -26,9 +26,10 @@ public final class RTPPacketHistory {
     public private(set) var evicted = 0
 
     private let storage: UnsafeMutableRawPointer
-    private var lengths: [Int]
-    private var sequenceNumbers: [UInt16]
-    private var occupied: [Bool]
+    // Fixed tables in manually allocated memory (no Array copy-on-write on the packet path).
+    private let lengths: UnsafeMutableBufferPointer<Int>
+    private let sequenceNumbers: UnsafeMutableBufferPointer<UInt16>
+    private let occupied: UnsafeMutableBufferPointer<Bool>
     private var newest: UInt16 = 0
     private var hasNewest = false
 
@@ -41,12 +42,20 @@ public final class RTPPacketHistory {
         self.capacity = rounded
         self.maxPacketSize = max(1, maxPacketSize)
         storage = .allocate(byteCount: rounded * self.maxPacketSize, alignment: 16)
-        lengths = Array(repeating: 0, count: rounded)
-        sequenceNumbers = Array(repeating: 0, count: rounded)
-        occupied = Array(repeating: false, count: rounded)
+        lengths = .allocate(capacity: rounded)
+        lengths.initialize(repeating: 0)
+        sequenceNumbers = .allocate(capacity: rounded)
+        sequenceNumbers.initialize(repeating: 0)
+        occupied = .allocate(capacity: rounded)
+        occupied.initialize(repeating: false)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        lengths.deallocate()
+        sequenceNumbers.deallocate()
+        occupied.deallocate()
+    }
 
     /// Packets currently held.
     public var count: Int { occupied.reduce(0) { $0 + ($1 ? 1 : 0) } }

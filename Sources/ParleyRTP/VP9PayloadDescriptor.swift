@@ -473,7 +473,7 @@ public struct VP9ScalabilityStructure: Sendable, Equatable {
         var structure = decode ? VP9ScalabilityStructure(spatialLayerCount: layers) : nil
         var last: VP9Resolution?
         if hasY {
-            try need(index + 4 * layers, "VP9 scalability structure sizes of \(layers) spatial layers")
+            try need(index + 4 * layers, "VP9 scalability structure spatial layer sizes (Y = 1)")
             if decode { structure?.resolutions = [] }
             for _ in 0..<layers {
                 let resolution = VP9Resolution(
