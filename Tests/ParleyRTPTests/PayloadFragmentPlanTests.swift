@@ -38,7 +38,7 @@ func packetize(
     _ payloader: VP8Payloader, frame: [UInt8], keyframe: Bool, sequenceNumber: inout UInt16, timestamp: UInt32
 ) -> [TestPacket] {
     var packets: [TestPacket] = []
-    frame.withUnsafeBytes { raw in
+    _ = frame.withUnsafeBytes { raw in
         payloader.packetize(frame: raw, keyframe: keyframe) { payload, marker in
             packets.append(TestPacket(payload: Array(payload), marker: marker, sequenceNumber: sequenceNumber, timestamp: timestamp))
             sequenceNumber &+= 1
@@ -51,7 +51,7 @@ func packetize(
     _ payloader: VP9Payloader, frame: [UInt8], keyframe: Bool, sequenceNumber: inout UInt16, timestamp: UInt32
 ) -> [TestPacket] {
     var packets: [TestPacket] = []
-    frame.withUnsafeBytes { raw in
+    _ = frame.withUnsafeBytes { raw in
         payloader.packetize(frame: raw, keyframe: keyframe) { payload, marker in
             packets.append(TestPacket(payload: Array(payload), marker: marker, sequenceNumber: sequenceNumber, timestamp: timestamp))
             sequenceNumber &+= 1
