@@ -13,6 +13,8 @@ public struct LoopbackReport: Codable, Sendable {
         public var audio: String?
         public var video: String?
         public var encodedVideo: String?
+        /// The pcap capture, with `--pcap`.
+        public var capture: String?
         public var report: String
     }
 
@@ -31,8 +33,12 @@ public struct LoopbackReport: Codable, Sendable {
         public var durationSeconds: Double
         public var framesEncoded: Int
         public var framesDecoded: Int
-        /// Packets of 2 bytes or less that DTX lets a sender skip.
+        /// Packets of 2 bytes or less that DTX lets a sender skip (not sent).
         public var discontinuousPackets: Int
+        public var packetsSent: Int
+        public var packetsReceived: Int
+        /// Frames the receiver filled by concealment (lost packets, DTX gaps).
+        public var concealedFrames: Int
         public var bytesSent: Int
         /// Mean bitrate of the encoded packets, bit/s.
         public var bitrate: Double
@@ -70,6 +76,11 @@ public struct LoopbackReport: Codable, Sendable {
         public var framesEncoded: Int
         public var framesDecoded: Int
         public var keyFramesEncoded: Int
+        public var packetsSent: Int
+        public var packetsReceived: Int
+        /// Frames reassembled from their RTP packets, and frames given up as incomplete.
+        public var framesAssembled: Int
+        public var framesIncomplete: Int
         public var bytesSent: Int
         /// Mean bitrate of the encoded frames, kbit/s.
         public var bitrateKbps: Double
@@ -90,8 +101,17 @@ public struct LoopbackReport: Codable, Sendable {
         public var frames: [VideoFrameStats]
     }
 
+    public struct Transport: Codable, Sendable {
+        public var kind: String
+        public var srtpSuite: String
+        public var streams: [SecureRTPSender.StreamStatistics]
+        public var receiver: SecureRTPReceiver.Counters
+        /// SRTP bytes on the wire per second of media, all streams, bit/s.
+        public var wireBitrate: Double
+    }
+
     public var parleyVersion: String
-    public var kind = "codec-loopback"
+    public var kind = "loopback"
     /// False when the run stopped on an error; `error` says why. What was written up to
     /// then is kept and valid.
     public var completed: Bool
@@ -100,6 +120,8 @@ public struct LoopbackReport: Codable, Sendable {
     public var outputs: Outputs
     public var audio: Audio?
     public var video: Video?
+    /// The secure RTP path between the two halves.
+    public var transport: Transport?
     public var wallSeconds: Double
     /// Media seconds processed per wall-clock second.
     public var realtimeFactor: Double

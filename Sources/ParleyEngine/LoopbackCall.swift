@@ -1,0 +1,94 @@
+import ParleyCore
+import ParleyMedia
+import ParleyRTP
+import ParleySecurity
+
+/// The secure RTP path of an in-process call: fresh SRTP keys, the sender, a perfect
+/// link and the receiver, plus an optional pcap capture of what crosses the link.
+final class LoopbackCall {
+    /// Parley's own header extension ids (the SDP offer uses the same).
+    static let extensions: RTPExtensionMap = {
+        var map = RTPExtensionMap()
+        try? map.register(id: 1, uri: RTPExtensions.AudioLevel.uri)
+        try? map.register(id: 2, uri: RTPExtensions.AbsSendTime.uri)
+        try? map.register(id: 3, uri: RTPExtensions.TransportSequenceNumber.uri)
+        return map
+    }()
+    static let audioPayloadType: UInt8 = 111
+    static let vp8PayloadType: UInt8 = 96
+    static let vp9PayloadType: UInt8 = 98
+
+    let suite: SRTPSuite
+    let sender: SecureRTPSender
+    let receiver: SecureRTPReceiver
+    let link: InProcessLink
+    /// Media time of the step in progress, in seconds.
+    var now = 0.0
+    private var capture: PcapTap?
+
+    init(suite: SRTPSuite) throws {
+        self.suite = suite
+        let key = try SRTPKeyingMaterial.random(for: suite)
+        let outbound = try SRTPSession(suite: suite, masterKey: key, direction: .outbound, allowRepeatTransmission: true)
+        let inbound = try SRTPSession(suite: suite, masterKey: key, direction: .inbound)
+        receiver = SecureRTPReceiver(srtp: inbound)
+        link = InProcessLink(receiver: nil, clock: { 0 })
+        sender = SecureRTPSender(srtp: outbound, transport: link, extensions: Self.extensions)
+        link.receiver = receiver
+        link.clock = { [unowned self] in self.now }
+    }
+
+    /// A random SSRC and initial sequence number, as RFC 3550 asks.
+    static func randomStreamIdentity() throws -> (ssrc: UInt32, sequenceNumber: UInt16, timestamp: UInt32) {
+        let bytes = try SecureRandom.bytes(count: 10)
+        func word(_ i: Int) -> UInt32 { UInt32(bytes[i]) << 24 | UInt32(bytes[i + 1]) << 16 | UInt32(bytes[i + 2]) << 8 | UInt32(bytes[i + 3]) }
+        return (word(0), UInt16(bytes[4]) << 8 | UInt16(bytes[5]), word(6))
+    }
+
+    func capture(to path: String, plaintext: Bool) throws {
+        let tap = try PcapTap(path: path, plaintext: plaintext,
+                              sender: IPv4Endpoint(address: 0x7F00_0001, port: 40_000),
+                              receiver: IPv4Endpoint(address: 0x7F00_0001, port: 5004))
+        capture = tap
+        sender.tap = tap
+    }
+
+    func close() throws {
+        try capture?.close()
+    }
+
+    func report() -> LoopbackReport.Transport {
+        let seconds = max(now, 1e-9)
+        return LoopbackReport.Transport(
+            kind: "rtp-srtp-in-process", srtpSuite: suite.rawValue, streams: sender.streams,
+            receiver: receiver.counters,
+            wireBitrate: Double(sender.streams.map(\.wireBytesSent).reduce(0, +) * 8) / seconds)
+    }
+}
+
+/// Writes what a call sends (or receives) to a pcap file, as UDP between two endpoints.
+public final class PcapTap: PacketTap {
+    public let writer: PcapWriter
+    public let plaintext: Bool
+    public let sender: IPv4Endpoint
+    public let receiver: IPv4Endpoint
+    public private(set) var failures = 0
+
+    public init(path: String, plaintext: Bool, sender: IPv4Endpoint, receiver: IPv4Endpoint) throws {
+        writer = try PcapWriter(path: path)
+        self.plaintext = plaintext
+        self.sender = sender
+        self.receiver = receiver
+    }
+
+    public func tap(protected: UnsafeRawBufferPointer, plaintext clear: UnsafeRawBufferPointer?, outgoing: Bool, time: Double) {
+        let bytes = plaintext ? (clear ?? protected) : protected
+        do {
+            try writer.write(bytes, from: outgoing ? sender : receiver, to: outgoing ? receiver : sender, time: time)
+        } catch {
+            failures += 1
+        }
+    }
+
+    public func close() throws { try writer.close() }
+}

@@ -1,0 +1,33 @@
+/// Where a call's protected packets go: an in-process link, a UDP socket, later ICE.
+public protocol PacketTransport: AnyObject {
+    /// Sends one datagram (an SRTP or SRTCP packet). Errors are the transport's; the
+    /// caller counts them and goes on.
+    func send(_ packet: UnsafeRawBufferPointer) throws
+}
+
+/// Sees every packet a call sends or receives, for capture (`--pcap`).
+public protocol PacketTap: AnyObject {
+    /// `protected` is what went on the wire; `plaintext` the RTP/RTCP before protection
+    /// (sending) or after unprotection (receiving), when there is one.
+    func tap(protected: UnsafeRawBufferPointer, plaintext: UnsafeRawBufferPointer?, outgoing: Bool, time: Double)
+}
+
+/// A perfect in-process link: what is sent arrives at once at `receiver`.
+public final class InProcessLink: PacketTransport {
+    public weak var receiver: SecureRTPReceiver?
+    /// The media time stamped on each delivered packet.
+    public var clock: () -> Double
+    public private(set) var packetsCarried = 0
+    public private(set) var bytesCarried = 0
+
+    public init(receiver: SecureRTPReceiver? = nil, clock: @escaping () -> Double) {
+        self.receiver = receiver
+        self.clock = clock
+    }
+
+    public func send(_ packet: UnsafeRawBufferPointer) throws {
+        packetsCarried += 1
+        bytesCarried += packet.count
+        receiver?.receive(packet, arrival: clock())
+    }
+}

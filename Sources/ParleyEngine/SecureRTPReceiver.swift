@@ -1,0 +1,111 @@
+import ParleyRTP
+import ParleySecurity
+
+/// The receiving side of one secure RTP session: classifies each datagram (RTP or RTCP,
+/// RFC 5761), unprotects it with SRTP, parses it and hands it to the handler registered
+/// for its payload type. Every refused packet is counted by kind, never thrown: a wrong
+/// key, a replay or a malformed packet must not stop a call.
+public final class SecureRTPReceiver {
+    public struct Counters: Sendable, Codable, Equatable {
+        public var packetsReceived = 0
+        public var rtcpPacketsReceived = 0
+        public var bytesReceived = 0
+        public var srtpAuthenticationFailures = 0
+        public var srtpReplayFailures = 0
+        public var srtpMalformedPackets = 0
+        public var srtpOtherFailures = 0
+        public var malformedRTPPackets = 0
+        public var unknownPayloadType = 0
+        public var notRTP = 0
+        public var lastError: String?
+
+        /// Packets refused for any reason.
+        public var dropped: Int {
+            srtpAuthenticationFailures + srtpReplayFailures + srtpMalformedPackets + srtpOtherFailures
+                + malformedRTPPackets + unknownPayloadType + notRTP
+        }
+    }
+
+    /// Called with the parsed packet, the packet's bytes (plaintext, valid during the
+    /// call) and the arrival time.
+    public typealias MediaHandler = (RTPPacketView, UnsafeRawBufferPointer, Double) -> Void
+    /// Called with an unprotected RTCP compound packet and its arrival time.
+    public typealias ControlHandler = (UnsafeRawBufferPointer, Double) -> Void
+
+    public private(set) var counters = Counters()
+    public weak var tap: PacketTap?
+    public var controlHandler: ControlHandler?
+
+    private let srtp: SRTPSession
+    private var handlers: [MediaHandler?] = Array(repeating: nil, count: 128)
+    private var buffer: [UInt8]
+    private static let maximumPacket = 1500 + SRTPSession.maximumRTCPTrailerLength
+
+    public init(srtp: SRTPSession) {
+        self.srtp = srtp
+        buffer = [UInt8](repeating: 0, count: Self.maximumPacket)
+    }
+
+    public func register(payloadType: UInt8, handler: @escaping MediaHandler) {
+        handlers[Int(payloadType & 0x7F)] = handler
+    }
+
+    /// Takes one datagram from the transport.
+    public func receive(_ datagram: UnsafeRawBufferPointer, arrival: Double) {
+        guard datagram.count <= buffer.count else {
+            counters.srtpMalformedPackets += 1
+            counters.lastError = "a datagram of \(datagram.count) bytes is larger than any RTP packet Parley accepts"
+            return
+        }
+        let kind = RTPPacketClassifier.classify(datagram)
+        guard kind == .rtp || kind == .rtcp else {
+            counters.notRTP += 1
+            return
+        }
+        buffer.withUnsafeMutableBytes { out in
+            UnsafeMutableRawBufferPointer(rebasing: out[0..<datagram.count]).copyMemory(from: datagram)
+            let length: Int
+            do {
+                length = kind == .rtcp
+                    ? try srtp.unprotectRTCP(out, length: datagram.count)
+                    : try srtp.unprotectRTP(out, length: datagram.count)
+            } catch {
+                count(error)
+                tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival)
+                return
+            }
+            let plaintext = UnsafeRawBufferPointer(rebasing: out[0..<length])
+            tap?.tap(protected: datagram, plaintext: plaintext, outgoing: false, time: arrival)
+            counters.bytesReceived += datagram.count
+            if kind == .rtcp {
+                counters.rtcpPacketsReceived += 1
+                controlHandler?(plaintext, arrival)
+                return
+            }
+            let view: RTPPacketView
+            do {
+                view = try RTPPacketView.parse(plaintext)
+            } catch {
+                counters.malformedRTPPackets += 1
+                counters.lastError = "\(error)"
+                return
+            }
+            guard let handler = handlers[Int(view.header.payloadType)] else {
+                counters.unknownPayloadType += 1
+                return
+            }
+            counters.packetsReceived += 1
+            handler(view, plaintext, arrival)
+        }
+    }
+
+    private func count(_ error: Error) {
+        switch error as? SecurityError {
+        case .authenticationFailed: counters.srtpAuthenticationFailures += 1
+        case .replayedPacket, .packetTooOld: counters.srtpReplayFailures += 1
+        case .malformedPacket: counters.srtpMalformedPackets += 1
+        default: counters.srtpOtherFailures += 1
+        }
+        if counters.lastError == nil { counters.lastError = "\(error)" }
+    }
+}

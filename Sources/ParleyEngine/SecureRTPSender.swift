@@ -1,0 +1,137 @@
+import ParleyRTP
+import ParleySecurity
+
+/// The sending side of one secure RTP session: wraps payloads in RTP (header and the
+/// negotiated header extensions), keeps each packet for NACK retransmission, protects it
+/// with SRTP and hands it to the transport. Several streams (SSRCs) share one sender and
+/// one outbound SRTP session. Buffers are allocated when a stream is added; sending
+/// allocates nothing.
+public final class SecureRTPSender {
+    public struct StreamStatistics: Sendable, Codable, Equatable {
+        public var ssrc: UInt32
+        public var payloadType: UInt8
+        public var packetsSent = 0
+        /// Payload octets, as RTCP sender reports count them.
+        public var payloadBytesSent = 0
+        /// SRTP packets' bytes on the wire (headers, extensions, payload, tag).
+        public var wireBytesSent = 0
+        public var retransmittedPackets = 0
+        public var lastTimestamp: UInt32 = 0
+        public var lastSendTime: Double = 0
+    }
+
+    public private(set) var streams: [StreamStatistics] = []
+    public private(set) var transportFailures = 0
+    public private(set) var lastTransportError: String?
+    public let extensions: RTPExtensionMap
+    public weak var tap: PacketTap?
+
+    private let srtp: SRTPSession
+    private let transport: PacketTransport
+    private var sequenceNumbers: [UInt16] = []
+    private var histories: [RTPPacketHistory] = []
+    private var transportSequence: UInt16 = 0
+    private var buffer: [UInt8]
+    private var plaintextCopy: [UInt8]
+    private static let maximumPacket = 1500
+
+    public init(srtp: SRTPSession, transport: PacketTransport, extensions: RTPExtensionMap) {
+        self.srtp = srtp
+        self.transport = transport
+        self.extensions = extensions
+        buffer = [UInt8](repeating: 0, count: Self.maximumPacket + SRTPSession.maximumTrailerLength)
+        plaintextCopy = [UInt8](repeating: 0, count: Self.maximumPacket)
+    }
+
+    /// Adds a stream and returns its index for `send`.
+    public func addStream(ssrc: UInt32, payloadType: UInt8, initialSequenceNumber: UInt16, historyCapacity: Int = 1024) -> Int {
+        streams.append(StreamStatistics(ssrc: ssrc, payloadType: payloadType))
+        sequenceNumbers.append(initialSequenceNumber)
+        histories.append(RTPPacketHistory(capacity: historyCapacity, maxPacketSize: Self.maximumPacket))
+        return streams.count - 1
+    }
+
+    /// Sends one payload as the next packet of `stream`.
+    public func send(
+        stream: Int, payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32,
+        audioLevel: RTPExtensions.AudioLevel? = nil, now: Double
+    ) throws {
+        let sequenceNumber = sequenceNumbers[stream]
+        sequenceNumbers[stream] = sequenceNumber &+ 1
+        let header = RTPHeader(marker: marker, payloadType: streams[stream].payloadType, sequenceNumber: sequenceNumber,
+                               timestamp: timestamp, ssrc: streams[stream].ssrc)
+        let plainLength = try buffer.withUnsafeMutableBytes { out throws -> Int in
+            let room = UnsafeMutableRawBufferPointer(rebasing: out[0..<Self.maximumPacket])
+            var builder = try RTPPacketBuilder(header: header, into: room)
+            if let audioLevel { try builder.appendExtension(audioLevel, map: extensions) }
+            try builder.appendExtension(RTPExtensions.AbsSendTime(microseconds: Int64(now * 1e6)), map: extensions)
+            if extensions.id(for: .transportSequenceNumber) != nil {
+                transportSequence &+= 1
+                try builder.appendExtension(RTPExtensions.TransportSequenceNumber(transportSequence), map: extensions)
+            }
+            return try builder.finish(payload: payload)
+        }
+        try buffer.withUnsafeBytes { try histories[stream].store(sequenceNumber: sequenceNumber, packet: UnsafeRawBufferPointer(rebasing: $0[0..<plainLength])) }
+        streams[stream].packetsSent += 1
+        streams[stream].payloadBytesSent += payload.count
+        streams[stream].lastTimestamp = timestamp
+        streams[stream].lastSendTime = now
+        try protectAndSend(stream: stream, length: plainLength, now: now)
+    }
+
+    /// Sends the packet with `sequenceNumber` again if the history still has it (the
+    /// answer to a NACK). Returns false when it is gone.
+    @discardableResult
+    public func retransmit(stream: Int, sequenceNumber: UInt16, now: Double) throws -> Bool {
+        let copied = try buffer.withUnsafeMutableBytes { out in
+            try histories[stream].copyPacket(for: sequenceNumber, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<Self.maximumPacket]))
+        }
+        guard let length = copied else { return false }
+        streams[stream].retransmittedPackets += 1
+        try protectAndSend(stream: stream, length: length, now: now)
+        return true
+    }
+
+    /// Finds the stream of `ssrc`.
+    public func stream(ssrc: UInt32) -> Int? { streams.firstIndex { $0.ssrc == ssrc } }
+
+    /// Protects and sends an RTCP compound packet held in `packet` (plaintext).
+    public func sendRTCP(_ packet: UnsafeRawBufferPointer, now: Double) throws {
+        guard packet.count <= Self.maximumPacket else {
+            throw SecurityError.bufferTooSmall(needed: packet.count, available: Self.maximumPacket)
+        }
+        try buffer.withUnsafeMutableBytes { out in
+            UnsafeMutableRawBufferPointer(rebasing: out[0..<packet.count]).copyMemory(from: packet)
+            if tap != nil {
+                plaintextCopy.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<packet.count]).copyMemory(from: packet) }
+            }
+            let length = try srtp.protectRTCP(out, length: packet.count)
+            deliver(UnsafeRawBufferPointer(rebasing: out[0..<length]), plaintextLength: packet.count, now: now)
+        }
+    }
+
+    private func protectAndSend(stream: Int, length: Int, now: Double) throws {
+        try buffer.withUnsafeMutableBytes { out in
+            if tap != nil {
+                plaintextCopy.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]).copyMemory(from: UnsafeRawBufferPointer(rebasing: out[0..<length])) }
+            }
+            let protectedLength = try srtp.protectRTP(out, length: length)
+            streams[stream].wireBytesSent += protectedLength
+            deliver(UnsafeRawBufferPointer(rebasing: out[0..<protectedLength]), plaintextLength: length, now: now)
+        }
+    }
+
+    private func deliver(_ packet: UnsafeRawBufferPointer, plaintextLength: Int, now: Double) {
+        if let tap {
+            plaintextCopy.withUnsafeBytes {
+                tap.tap(protected: packet, plaintext: UnsafeRawBufferPointer(rebasing: $0[0..<plaintextLength]), outgoing: true, time: now)
+            }
+        }
+        do {
+            try transport.send(packet)
+        } catch {
+            transportFailures += 1
+            lastTransportError = "\(error)"
+        }
+    }
+}
