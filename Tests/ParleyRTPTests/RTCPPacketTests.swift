@@ -246,6 +246,13 @@ import Testing
         #expect(fb.packetResults.last?.sequenceNumber == 65530 &+ 27)
         let bytes = try RTCPCompound.serialize([.transportWideFeedback(fb)])
         #expect(try RTCPCompound.parse(bytes) == [.transportWideFeedback(fb)])
+
+        // A run shorter than 14 followed by mixed small/lost statuses fits one 1-bit vector.
+        let mixed = RTCPTransportFeedback(
+            senderSSRC: 9, mediaSSRC: 10, baseSequenceNumber: 0, referenceTime: 0, feedbackPacketCount: 0,
+            packetDeltas: Array(repeating: 1, count: 10) + [nil, 1, 1, 1])
+        #expect(mixed.chunks == [.statusVector(Array(repeating: .receivedSmallDelta, count: 10)
+            + [.notReceived, .receivedSmallDelta, .receivedSmallDelta, .receivedSmallDelta])])
     }
 
     // MARK: Compound and unknown
