@@ -4,6 +4,7 @@ import ParleyCodecs
 import ParleyCore
 import ParleyEngine
 import ParleyMedia
+import ParleySecurity
 
 /// `parley loopback`: encode and decode files through the call pipeline, and measure.
 struct LoopbackCommand: ParsableCommand {
@@ -91,6 +92,15 @@ struct LoopbackCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Stop after this many seconds of media.", valueName: "SECONDS"))
     var duration: Double?
 
+    @Option(name: .long, help: ArgumentHelp("SRTP protection: aes-gcm (AEAD_AES_128_GCM) or aes-cm-hmac-sha1-80.", valueName: "SUITE"))
+    var suite: String = "aes-gcm"
+
+    @Option(name: .long, help: ArgumentHelp("Capture every packet to a pcap file (SRTP as sent).", valueName: "FILE"))
+    var pcap: String?
+
+    @Flag(name: .long, help: "With --pcap, capture the RTP/RTCP before encryption instead.")
+    var pcapPlaintext = false
+
     @Flag(name: .long, help: "Use a WAV that was cut short (its header declares more audio than it holds) instead of refusing it.")
     var acceptTruncated = false
 
@@ -132,6 +142,12 @@ struct LoopbackCommand: ParsableCommand {
             throw CLIError.invalidValue(option: "--keyframe-interval", value: "\(keyframeInterval)",
                                         expected: "use \(keyframeRange.lowerBound)...\(keyframeRange.upperBound) frames (0: first frame only)")
         }
+        guard let srtpSuite = SRTPSuite(cliName: suite) else {
+            throw CLIError.invalidValue(option: "--suite", value: suite, expected: "use aes-gcm or aes-cm-hmac-sha1-80")
+        }
+        if pcapPlaintext && pcap == nil {
+            throw CLIError.invalidValue(option: "--pcap-plaintext", value: "set", expected: "give --pcap FILE too")
+        }
         if let duration, !(duration > 0) {
             throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds")
         }
@@ -144,7 +160,8 @@ struct LoopbackCommand: ParsableCommand {
             audioPath: audioPath, videoPath: videoPath, outputDirectory: out, opus: opus,
             videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000, cpuUsed: cpuUsed,
             videoThreads: threads, keyframeInterval: keyframeInterval, errorResilient: errorResilient,
-            maximumSeconds: duration, acceptTruncatedAudio: acceptTruncated)
+            maximumSeconds: duration, acceptTruncatedAudio: acceptTruncated, srtpSuite: srtpSuite,
+            pcapPath: pcap, pcapPlaintext: pcapPlaintext)
         let loopback = try FileLoopback(options: options)
         let bar = ProgressBar(label: "loopback")
         let report: LoopbackReport

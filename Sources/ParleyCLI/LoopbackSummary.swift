@@ -6,7 +6,7 @@ enum LoopbackSummary {
     static func text(_ r: LoopbackReport) -> String {
         var lines: [String] = []
         func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
-        lines.append("Parley \(r.parleyVersion) codec loopback — \(r.completed ? "completed" : "STOPPED: \(r.error ?? "")")")
+        lines.append("Parley \(r.parleyVersion) loopback — \(r.completed ? "completed" : "STOPPED: \(r.error ?? "")")")
         if let a = r.audio {
             lines.append("")
             lines.append("Audio  \(r.inputs.audio ?? "")")
@@ -30,9 +30,19 @@ enum LoopbackSummary {
             lines.append("  PSNR-Y      mean \(f(v.psnrY.mean, 2)) dB, min \(f(v.psnrY.min, 2)) dB   (YUV mean \(f(v.psnr.mean, 2)) dB)")
             lines.append("  SSIM        mean \(f(v.ssim.mean, 4)), min \(f(v.ssim.min, 4))")
         }
+        if let t = r.transport {
+            lines.append("")
+            let sent = t.streams.map(\.packetsSent).reduce(0, +)
+            let retransmitted = t.streams.map(\.retransmittedPackets).reduce(0, +)
+            lines.append("Transport  RTP over SRTP (\(t.srtpSuite)), in process, perfect link")
+            lines.append("  packets     \(sent) sent\(retransmitted > 0 ? " (+\(retransmitted) resent)" : ""), \(t.receiver.packetsReceived) received, \(t.receiver.dropped) dropped; \(f(t.wireBitrate / 1000)) kbit/s on the wire")
+            if t.receiver.dropped > 0 {
+                lines.append("  drops       SRTP auth \(t.receiver.srtpAuthenticationFailures), replay \(t.receiver.srtpReplayFailures), malformed \(t.receiver.srtpMalformedPackets + t.receiver.malformedRTPPackets), unknown PT \(t.receiver.unknownPayloadType)")
+            }
+        }
         lines.append("")
         lines.append("Ran \(f(r.realtimeFactor, 1))x real time (\(f(r.wallSeconds, 2)) s).")
-        var outputs = [r.outputs.audio, r.outputs.video, r.outputs.encodedVideo].compactMap { $0 }
+        var outputs = [r.outputs.audio, r.outputs.video, r.outputs.encodedVideo, r.outputs.capture].compactMap { $0 }
         outputs.append(r.outputs.report)
         lines.append("Wrote " + outputs.joined(separator: ", "))
         return lines.joined(separator: "\n")

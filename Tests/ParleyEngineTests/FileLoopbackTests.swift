@@ -130,7 +130,7 @@ struct FileLoopbackFixtureTests {
         let decoded = try JSONDecoder().decode(LoopbackReport.self, from: data)
         #expect(decoded.completed)
         #expect(decoded.error == nil)
-        #expect(decoded.kind == "codec-loopback")
+        #expect(decoded.kind == "loopback")
         #expect(decoded.inputs.audio == speech)
         #expect(decoded.inputs.video == motion)
         #expect(decoded.outputs.audio == run.path("received.wav"))
