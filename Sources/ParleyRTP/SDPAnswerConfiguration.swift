@@ -76,10 +76,12 @@ extension SessionDescription {
     /// 48000/2 and the first video section offering an accepted VP8 or VP9 (profile-id 0)
     /// are accepted with the offer's payload type, rtcp-mux mirrored, the offer's
     /// extension ids for the extensions Parley knows and the offered feedback among nack,
-    /// nack pli, ccm fir and transport-cc. A secure section is answered with the offer's
-    /// first `a=crypto` whose suite is in `configuration.cryptoSuites`, same tag, and the
-    /// key `key(suite)` returns (fresh, `suite.keyAndSaltLength` bytes). Anything else is
-    /// rejected: port 0, the offered formats, no attributes.
+    /// nack pli, ccm fir and transport-cc. A section with `a=crypto` lines is answered with
+    /// the offer's first one whose suite is in `configuration.cryptoSuites`, same tag, and
+    /// the key `key(suite)` returns (fresh, `suite.keyAndSaltLength` bytes), whatever the
+    /// profile (ffmpeg writes its keys under `RTP/AVP`); a SAVP section without such a line
+    /// is rejected, and so is a plain one unless `acceptsUnencrypted`. Rejected sections
+    /// get port 0, the offered formats and no attributes.
     ///
     /// Throws `.malformed` when `key` returns a key of the wrong length.
     public static func answer(to offer: SessionDescription, configuration: SDPAnswerConfiguration,
@@ -149,7 +151,6 @@ extension SessionDescription {
         codec: (UInt8, SDPRTPMap, SDPFormatParameters?) -> SDPFormatParameters?
     ) throws(RTPError) -> SDPMediaDescription? {
         guard offered.port != 0, answerableProtocols.contains(offered.proto) else { return nil }
-        if !offered.isSecure && !config.acceptsUnencrypted { return nil }
 
         var chosen: (UInt8, SDPRTPMap, SDPFormatParameters)?
         for pt in offered.formats {
@@ -159,10 +160,12 @@ extension SessionDescription {
         }
         guard let (pt, map, fmtp) = chosen else { return nil }
 
+        // ffmpeg writes a=crypto under RTP/AVP: keys are used whatever the profile says.
         var crypto: [SDPCryptoAttribute] = []
-        if offered.isSecure {
-            guard let pick = offered.crypto.first(where: { config.cryptoSuites.contains($0.suite) }) else { return nil }
+        if let pick = offered.crypto.first(where: { config.cryptoSuites.contains($0.suite) }) {
             crypto = [try SDPCryptoAttribute(tag: pick.tag, suite: pick.suite, keyAndSalt: key(pick.suite))]
+        } else if offered.isSecure || !config.acceptsUnencrypted {
+            return nil
         }
 
         let offeredDirection = offer.direction(for: offered)

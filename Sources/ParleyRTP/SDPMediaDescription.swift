@@ -26,9 +26,9 @@ public enum SDPMediaKind: Equatable, Hashable, Sendable {
 ///
 /// The attributes Parley uses are typed; everything else is kept in `otherLines` and
 /// written back by `serialized()`. The known lines are written in this order: `m=`, `c=`,
-/// `b=`, `a=mid`, direction, `a=rtcp`, `a=rtcp-mux`, `a=crypto`, `a=extmap`, `a=rtpmap`
-/// then `a=fmtp` (payload types in `formats` order, then others by number), `a=rtcp-fb`,
-/// `a=ptime`, `a=maxptime`, `a=ssrc`.
+/// `b=`, `a=mid`, direction, `a=rtcp`, `a=rtcp-mux`, `a=extmap`, `a=rtpmap` then `a=fmtp`
+/// (payload types in `formats` order, then others by number), `a=rtcp-fb`, `a=crypto`
+/// (last of the codec lines, as ffmpeg writes it), `a=ptime`, `a=maxptime`, `a=ssrc`.
 ///
 /// RTP attributes (rtpmap, fmtp, rtcp-fb, extmap, ssrc, crypto, rtcp, rtcp-mux, ptime,
 /// maxptime) are read only when `proto` is an RTP profile; in other sections
@@ -173,7 +173,6 @@ public struct SDPMediaDescription: Equatable, Sendable {
         if let direction { lines.append("a=" + direction.rawValue) }
         if let rtcp { lines.append("a=rtcp:" + rtcp.attributeValue) }
         if rtcpMux { lines.append("a=rtcp-mux") }
-        for attribute in crypto { lines.append("a=crypto:" + attribute.attributeValue) }
         for extmap in extmaps { lines.append("a=extmap:" + extmap.attributeValue) }
         let order = payloadTypesInOrder
         for pt in order {
@@ -184,6 +183,7 @@ public struct SDPMediaDescription: Equatable, Sendable {
             lines.append(parameters.isEmpty ? "a=fmtp:\(pt)" : "a=fmtp:\(pt) " + parameters.attributeValue)
         }
         for feedback in rtcpFeedback { lines.append("a=rtcp-fb:" + feedback.attributeValue) }
+        for attribute in crypto { lines.append("a=crypto:" + attribute.attributeValue) }
         if let ptime { lines.append("a=ptime:" + SDPText.number(ptime)) }
         if let maxptime { lines.append("a=maxptime:" + SDPText.number(maxptime)) }
         for ssrc in ssrcs { lines.append("a=ssrc:" + ssrc.attributeValue) }

@@ -19,8 +19,11 @@ struct SDPParser {
         var parser = SDPParser()
         var seenVersion = false
         var lineNumber = 0
-        // Split on LF; CR and other whitespace at either end of a line is dropped.
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lines end in CRLF, LF or CR (Swift sees CRLF as one Character); whitespace at
+        // either end of a line is dropped.
+        let lines = text.split(omittingEmptySubsequences: false,
+                               whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" })
+        for raw in lines {
             lineNumber += 1
             var line = SDPText.trimmed(raw)
             if lineNumber == 1, line.first == "\u{FEFF}" { line = SDPText.trimmed(line.dropFirst()) }
@@ -155,7 +158,9 @@ struct SDPParser {
 
     private mutating func readMediaLine(_ type: Character, _ value: Substring, _ line: Substring, _ n: Int) throws(RTPError) {
         switch type {
-        case "v", "o", "s", "t":
+        case "v":
+            throw .sdp(line: n, reason: "a second v= line; one file holds one session description")
+        case "o", "s", "t":
             throw .sdp(line: n, reason: "\(type)= belongs in the session part, before the first m= line (m= on line \(sectionLine))")
         case "c":
             guard section!.connection == nil else {
