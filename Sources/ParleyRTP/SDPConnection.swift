@@ -8,7 +8,8 @@ public struct SDPConnection: Equatable, Sendable {
     public var address: String
     /// The multicast TTL (IP4 only), written `/ttl` after the address.
     public var ttl: UInt8?
-    /// The number of consecutive multicast addresses, written `/count` at the end.
+    /// The number of consecutive multicast addresses, written `/count` at the end. For IP4
+    /// it is written only after a TTL (`address/ttl/count`): `address/n` reads as a TTL.
     public var addressCount: UInt32?
 
     public init(netType: String = "IN", addrType: String = "IP4", address: String,
