@@ -1,0 +1,107 @@
+/// A line Parley does not interpret, kept so that serialization writes it back.
+///
+/// `position` says where it goes: the number of interpreted lines of the same section
+/// (the session part, or one media section) that come before it, not counting the
+/// section's first line (`v=` or `m=`). Parsing records it; `serialized()` puts the line
+/// back after that many interpreted lines (at the section's end if there are fewer).
+/// Keep `otherLines` in document order, positions not decreasing.
+public struct SDPLine: Equatable, Sendable {
+    /// The whole line without its line ending, e.g. `a=ice-ufrag:F7gI`.
+    public var text: String
+    public var position: Int
+
+    public init(_ text: String, position: Int) {
+        self.text = text
+        self.position = position
+    }
+
+    /// The type letter before `=`, or nil when the line is not of the form `x=…`.
+    public var type: Character? {
+        let chars = text.prefix(2)
+        guard chars.count == 2, chars.last == "=" else { return nil }
+        return chars.first
+    }
+
+    /// The text after `x=`, or nil when the line is not of the form `x=…`.
+    public var value: Substring? {
+        type == nil ? nil : text.dropFirst(2)
+    }
+
+    /// The attribute, when this is an `a=` line.
+    public var attribute: SDPAttribute? {
+        guard type == "a", let value else { return nil }
+        return SDPAttribute(parsing: value)
+    }
+}
+
+/// An `a=name[:value]` attribute kept as text.
+public struct SDPAttribute: Equatable, Sendable {
+    public var name: String
+    /// Nil for a property attribute such as `a=rtcp-mux`; "" for `a=name:`.
+    public var value: String?
+
+    public init(_ name: String, _ value: String? = nil) {
+        self.name = name
+        self.value = value
+    }
+
+    init(parsing text: Substring) {
+        if let colon = text.firstIndex(of: ":") {
+            name = String(text[..<colon])
+            value = String(text[text.index(after: colon)...])
+        } else {
+            name = String(text)
+            value = nil
+        }
+    }
+
+    /// The line without its line ending, e.g. `a=group:BUNDLE 0 1`.
+    public var line: String {
+        if let value { return "a=\(name):\(value)" }
+        return "a=\(name)"
+    }
+
+    /// Whether the name is a usable attribute name: not empty, no whitespace.
+    var hasValidName: Bool {
+        !name.isEmpty && !name.contains(where: { $0.isWhitespace })
+    }
+}
+
+/// Small text helpers shared by the SDP parsers.
+enum SDPText {
+    /// Space- or tab-separated words, empty ones dropped.
+    static func words(_ text: Substring) -> [Substring] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+    }
+
+    /// Splits `text` at its first space or tab: the first word and the rest (trimmed at its start).
+    static func firstWord(_ text: Substring) -> (Substring, Substring) {
+        guard let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return (text, "") }
+        let rest = text[space...].drop(while: { $0 == " " || $0 == "\t" })
+        return (text[..<space], rest)
+    }
+
+    static func trimmed(_ text: Substring) -> Substring {
+        var result = text.drop(while: { $0.isWhitespace })
+        while let last = result.last, last.isWhitespace { result = result.dropLast() }
+        return result
+    }
+
+    /// A payload type 0…127.
+    static func payloadType(_ text: Substring) -> UInt8? {
+        guard let value = number(text, as: UInt8.self), value <= 127 else { return nil }
+        return value
+    }
+
+    /// A decimal number made of ASCII digits only (no sign), that fits in `T`.
+    static func number<T: FixedWidthInteger & UnsignedInteger>(_ text: Substring, as type: T.Type) -> T? {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return T(text)
+    }
+
+    /// `20`, `2.5`: integral values without a decimal point.
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}
