@@ -81,6 +81,8 @@ public struct LoopbackReport: Codable, Sendable {
         /// Frames reassembled from their RTP packets, and frames given up as incomplete.
         public var framesAssembled: Int
         public var framesIncomplete: Int
+        /// Frames the decoder could not decode (a keyframe was asked for each time).
+        public var decodeErrors: Int
         public var bytesSent: Int
         /// Mean bitrate of the encoded frames, kbit/s.
         public var bitrateKbps: Double

@@ -1,0 +1,66 @@
+import Foundation
+import ParleyCodecs
+import ParleyMetrics
+import ParleyRTP
+
+/// One outgoing Opus stream: a PCM frame in, an SRTP packet out (encode, RFC 7587
+/// payload, RTP with the audio level, protect, send). Buffers are allocated here; sending
+/// a frame allocates nothing.
+public final class AudioSendStream {
+    public let configuration: OpusConfiguration
+    public let payloadType: UInt8
+    public let ssrc: UInt32
+    public private(set) var framesEncoded = 0
+    /// Opus bytes produced, including DTX frames that were not sent.
+    public private(set) var bytesEncoded = 0
+    public private(set) var discontinuousFrames = 0
+    public private(set) var packetSizes = RunningSummary()
+    public private(set) var encodeTimer = CallTimer()
+
+    private let encoder: OpusEncoder
+    private let sender: SecureRTPSender
+    private let stream: Int
+    private var payloader: OpusPayloader
+    private var packet: [UInt8]
+
+    public init(configuration: OpusConfiguration, sender: SecureRTPSender, payloadType: UInt8, ssrc: UInt32,
+                initialSequenceNumber: UInt16, initialTimestamp: UInt32) throws {
+        self.configuration = configuration
+        self.payloadType = payloadType
+        self.ssrc = ssrc
+        self.sender = sender
+        encoder = try OpusEncoder(configuration: configuration)
+        payloader = OpusPayloader(initialTimestamp: initialTimestamp)
+        packet = [UInt8](repeating: 0, count: OpusEncoder.maximumPacketSize)
+        stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
+    }
+
+    /// Samples per channel in one frame.
+    public var frameSize: Int { configuration.frameSize }
+    public var lookahead: Int { encoder.lookahead }
+    public var statistics: SecureRTPSender.StreamStatistics { sender.streams[stream] }
+
+    /// Encodes and sends one frame of `frameSize × channels` interleaved samples.
+    public func send(_ pcm: [Float], now: Double) throws {
+        let size = try encodeTimer.measure { try encoder.encode(pcm, into: &packet) }
+        framesEncoded += 1
+        bytesEncoded += size
+        packetSizes.add(Double(size))
+        if OpusPacket.isDiscontinuous(size: size) { discontinuousFrames += 1 }
+        let level = Self.audioLevel(pcm)
+        try packet.withUnsafeBytes { all in
+            guard let payload = try payloader.packetize(UnsafeRawBufferPointer(rebasing: all[0..<size])) else { return }
+            try sender.send(stream: stream, payload: payload.bytes, marker: payload.marker, timestamp: payload.timestamp,
+                            audioLevel: level, now: now)
+        }
+    }
+
+    /// RFC 6464 level of a frame: −dBov of its RMS, 0...127.
+    static func audioLevel(_ pcm: [Float]) -> RTPExtensions.AudioLevel {
+        var sum: Float = 0
+        for sample in pcm { sum += sample * sample }
+        let rms = (sum / Float(max(1, pcm.count))).squareRoot()
+        let dBov = rms > 0 ? 20 * log10(Double(rms)) : -127
+        return RTPExtensions.AudioLevel(voiceActivity: dBov > -50, dBov: dBov)
+    }
+}
