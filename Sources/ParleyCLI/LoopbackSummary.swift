@@ -36,6 +36,7 @@ enum LoopbackSummary {
             let retransmitted = t.streams.map(\.retransmittedPackets).reduce(0, +)
             lines.append("Transport  RTP over SRTP (\(t.srtpSuite)), in process, perfect link")
             lines.append("  packets     \(sent) sent\(retransmitted > 0 ? " (+\(retransmitted) resent)" : ""), \(t.receiver.packetsReceived) received, \(t.receiver.dropped) dropped; \(f(t.wireBitrate / 1000)) kbit/s on the wire")
+            lines.append("  RTCP        \(t.rtcp.reportsSent) reports sent, \(t.rtcp.senderReportsReceived) SR received, NACK \(t.rtcp.nackPacketsReceived) (\(t.rtcp.retransmissionsSent) resent), PLI \(t.rtcp.pliReceived)" + (t.rtcp.roundTripTime.map { String(format: ", RTT %.1f ms", $0 * 1000) } ?? ""))
             if t.receiver.dropped > 0 {
                 lines.append("  drops       SRTP auth \(t.receiver.srtpAuthenticationFailures), replay \(t.receiver.srtpReplayFailures), malformed \(t.receiver.srtpMalformedPackets + t.receiver.malformedRTPPackets), unknown PT \(t.receiver.unknownPayloadType)")
             }

@@ -5,7 +5,7 @@ import ParleyRTP
 /// that never came (lost packets, DTX silence) are concealed so the output keeps the
 /// sender's timeline; late and duplicate packets are counted and dropped. (The adaptive
 /// jitter buffer replaces this arrival-order playout later.)
-public final class AudioReceiveStream {
+public final class AudioReceiveStream: ReportingReceiveStream {
     public let sampleRate: Int
     public let channels: Int
     public let frameSize: Int
@@ -16,7 +16,7 @@ public final class AudioReceiveStream {
     public private(set) var decodeErrors = 0
     public private(set) var decodeTimer = CallTimer()
     /// RFC 3550 statistics of the stream (loss, jitter).
-    public private(set) var statistics = ReceiverStatistics()
+    public internal(set) var statistics = ReceiverStatistics()
     public private(set) var ssrc: UInt32?
 
     /// Receives each decoded or concealed frame (interleaved, valid during the call).
@@ -78,5 +78,12 @@ public final class AudioReceiveStream {
         guard let n = try? decoder.conceal(frameSize: frameSize, into: &output) else { return }
         framesConcealed += 1
         sink(output[0..<n * channels])
+    }
+}
+
+extension AudioReceiveStream {
+    public func makeReportBlock(now: Double, lastSRNtpMiddle: UInt32?, lastSRArrival: Double?) -> RTCPReportBlock? {
+        guard let ssrc else { return nil }
+        return statistics.makeReportBlock(ssrc: ssrc, now: now, lastSRNtpMiddle: lastSRNtpMiddle, lastSRArrival: lastSRArrival)
     }
 }

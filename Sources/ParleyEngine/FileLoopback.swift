@@ -141,6 +141,7 @@ public final class FileLoopback {
                 let next = [audioTime, videoTime].compactMap { $0 }.min()
                 guard let now = next, now < limit else { break }
                 call.now = now
+                call.rtcp.tick(now: now)
                 if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
                 if now - lastReport >= 0.2 {
                     lastReport = now
@@ -151,6 +152,7 @@ public final class FileLoopback {
         } catch {
             failure = error
         }
+        call.rtcp.sendReport(now: call.now, bye: "loopback finished")
         var closeFailure: Error?
         do { try audio?.close() } catch { closeFailure = closeFailure ?? error }
         do { try video?.close() } catch { closeFailure = closeFailure ?? error }

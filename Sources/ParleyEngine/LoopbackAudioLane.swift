@@ -57,6 +57,8 @@ final class AudioLane {
             frameDurationMilliseconds: configuration.frameDurationMilliseconds, receiver: call.receiver,
             payloadType: LoopbackCall.audioPayloadType
         ) { [unowned self] frame in self.emit(frame) }
+        call.rtcp.addSendStream(ssrc: identity.ssrc, clockRate: OpusPayload.clockRate)
+        call.rtcp.addReceiveStream(receiveStream)
     }
 
     var sourceInfo: WAVInfo { reader.info }

@@ -22,6 +22,7 @@ final class LoopbackCall {
     let sender: SecureRTPSender
     let receiver: SecureRTPReceiver
     let link: InProcessLink
+    private(set) var rtcp: RTCPSession!
     /// Media time of the step in progress, in seconds.
     var now = 0.0
     private var capture: PcapTap?
@@ -36,6 +37,10 @@ final class LoopbackCall {
         sender = SecureRTPSender(srtp: outbound, transport: link, extensions: Self.extensions)
         link.receiver = receiver
         link.clock = { [unowned self] in self.now }
+        let identity = try Self.randomStreamIdentity()
+        rtcp = RTCPSession(sender: sender, receiver: receiver, cname: "parley-\(String(identity.ssrc, radix: 16))",
+                           localSSRC: identity.ssrc, sessionBandwidth: 1_000_000,
+                           wallClock: { [unowned self] in 1_700_000_000 + self.now })
     }
 
     /// A random SSRC and initial sequence number, as RFC 3550 asks.
@@ -62,6 +67,7 @@ final class LoopbackCall {
         return LoopbackReport.Transport(
             kind: "rtp-srtp-in-process", srtpSuite: suite.rawValue, streams: sender.streams,
             receiver: receiver.counters,
+            rtcp: rtcp.statistics,
             wireBitrate: Double(sender.streams.map(\.wireBytesSent).reduce(0, +) * 8) / seconds)
     }
 }

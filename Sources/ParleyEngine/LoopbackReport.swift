@@ -108,6 +108,7 @@ public struct LoopbackReport: Codable, Sendable {
         public var srtpSuite: String
         public var streams: [SecureRTPSender.StreamStatistics]
         public var receiver: SecureRTPReceiver.Counters
+        public var rtcp: RTCPSession.Statistics
         /// SRTP bytes on the wire per second of media, all streams, bit/s.
         public var wireBitrate: Double
     }

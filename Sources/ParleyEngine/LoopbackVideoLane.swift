@@ -50,7 +50,15 @@ final class VideoLane {
         receiveStream = try VideoReceiveStream(
             codec: options.videoCodec, threads: options.videoThreads, receiver: call.receiver, payloadType: payloadType
         ) { [unowned self] picture, frame in self.received(picture, frame) }
-        receiveStream.keyframeNeeded = { [unowned self] _ in self.sendStream.requestKeyframe() }
+        call.rtcp.addSendStream(ssrc: identity.ssrc, clockRate: 90_000)
+        call.rtcp.addReceiveStream(receiveStream)
+        // Keyframe requests go the way they would in a call: PLI over RTCP.
+        receiveStream.keyframeNeeded = { [unowned self] ssrc in self.call.rtcp.sendPictureLossIndication(mediaSSRC: ssrc, now: self.call.now) }
+        let ssrc = identity.ssrc
+        let previous = call.rtcp.keyframeRequested
+        call.rtcp.keyframeRequested = { [unowned self] requested in
+            if requested == ssrc { self.sendStream.requestKeyframe() } else { previous?(requested) }
+        }
     }
 
     var cpuUsed: Int { sendStream.configuration.cpuUsed }

@@ -6,14 +6,14 @@ import ParleyRTP
 /// out. Frames are reassembled from their packets (incomplete ones counted and skipped);
 /// an undecodable frame is counted and a keyframe is asked for (PLI) through
 /// `keyframeNeeded`, and decoding resumes at the next keyframe.
-public final class VideoReceiveStream {
+public final class VideoReceiveStream: ReportingReceiveStream {
     public let codec: VideoCodecKind
     public private(set) var packetsReceived = 0
     public private(set) var framesDecoded = 0
     public private(set) var decodeErrors = 0
     public private(set) var framesDroppedWaitingForKeyframe = 0
     public private(set) var decodeTimer = CallTimer()
-    public private(set) var statistics = ReceiverStatistics()
+    public internal(set) var statistics = ReceiverStatistics()
     public private(set) var ssrc: UInt32?
     public private(set) var lastDecodeError: String?
     /// Called when the decoder needs a keyframe (send a PLI).
@@ -118,4 +118,11 @@ final class VideoDepacketizer {
 
     var framesAssembled: Int { vp8?.assembler.framesAssembled ?? vp9?.assembler.framesAssembled ?? 0 }
     var framesIncomplete: Int { vp8?.assembler.framesIncomplete ?? vp9?.assembler.framesIncomplete ?? 0 }
+}
+
+extension VideoReceiveStream {
+    public func makeReportBlock(now: Double, lastSRNtpMiddle: UInt32?, lastSRArrival: Double?) -> RTCPReportBlock? {
+        guard let ssrc else { return nil }
+        return statistics.makeReportBlock(ssrc: ssrc, now: now, lastSRNtpMiddle: lastSRNtpMiddle, lastSRArrival: lastSRArrival)
+    }
 }
