@@ -37,6 +37,13 @@ struct AudioPathBenchmark: ~Copyable {
     private(set) var bytesReceived = 0
     /// RTP packet bytes before protection.
     private(set) var packetBytes = 0
+    /// Samples per channel of the last frame decoded.
+    private var lastSamples = 0
+
+    /// The last frame decoded (valid until the next `process`).
+    var lastDecodedFrame: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(rebasing: decoded[0..<(lastSamples * decoder.channels)])
+    }
 
     static let suite = SRTPSuite.aeadAES128GCM
 
@@ -97,6 +104,7 @@ struct AudioPathBenchmark: ~Copyable {
         let samples = try decoder.decode(opus.packet, into: decoded)
         framesDecoded &+= 1
         samplesDecoded &+= samples
+        lastSamples = samples
         return samples
     }
 
