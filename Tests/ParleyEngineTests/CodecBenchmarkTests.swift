@@ -172,7 +172,7 @@ struct CodecBenchmarkTests {
         let rtp = try AudioPathBenchmark.rtpPackets(for: opusPackets)
         #expect(rtp.count == 12)
         #expect(path.packetBytes == rtp.reduce(0) { $0 + $1.count })
-        #expect(zip(rtp, opusPackets).allSatisfy { $0.count == $1.count + 32 })
+        #expect(zip(rtp, opusPackets).allSatisfy { $0.count == $1.count + 28 })
         let view = try RTPPacketView.parse(rtp[3])
         #expect(view.header.payloadType == 111 && view.payloadRange.count == opusPackets[3].count)
         #expect(try SRTPBareCalls.protectUnprotect(
