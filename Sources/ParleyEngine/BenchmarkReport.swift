@@ -1,7 +1,8 @@
 import Foundation
 
-/// What `parley bench` measured: per-frame cost of the bare codec calls and of Parley's
-/// wrappers doing the same work in the same run, and their ratio.
+/// What `parley bench` measured: per-frame cost of the bare codec and crypto calls and of
+/// Parley's wrappers doing the same work in the same run, and their ratio; plus the
+/// absolute per-packet cost of the RTP code, which has no C counterpart.
 public struct BenchmarkReport: Codable, Sendable, Equatable {
     /// The machine the run happened on (no host name: reports are shared).
     public struct Machine: Codable, Sendable, Equatable {
@@ -25,10 +26,13 @@ public struct BenchmarkReport: Codable, Sendable, Equatable {
     public struct Libraries: Codable, Sendable, Equatable {
         public var opus: String
         public var vpx: String
+        /// libsrtp2's version string; absent in reports written before the SRTP cases.
+        public var srtp: String?
 
-        public init(opus: String, vpx: String) {
+        public init(opus: String, vpx: String, srtp: String? = nil) {
             self.opus = opus
             self.vpx = vpx
+            self.srtp = srtp
         }
     }
 
@@ -63,39 +67,58 @@ public struct BenchmarkReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// One case. Codec and SRTP cases compare Parley's path with the bare C calls doing the
+    /// same work (`bareMicrosecondsPerFrame`, `ratio`, `goal`); cases without a C
+    /// counterpart (RTP serialization and parsing) give only the wrapper's time and an
+    /// absolute goal (`absoluteGoalMicroseconds`), with the bare fields nil.
     public struct Case: Codable, Sendable, Equatable {
-        /// e.g. "opus-encode-c10", "vp9-decode".
+        /// e.g. "opus-encode-c10", "srtp-gcm", "rtp-parse", "audio-path", "vp9-decode".
         public var name: String
-        /// Frames per repetition.
+        /// What one "frame" of the case is: "frame" (a codec frame; 20 ms of audio for
+        /// Opus and the audio path), "round trip" (one SRTP protect + unprotect) or
+        /// "packet" (one RTP packet). Absent in reports written before it existed: "frame".
+        public var unit: String?
+        /// Frames (units) per repetition.
         public var frames: Int
         public var repetitions: Int
-        public var bareMicrosecondsPerFrame: Timing
+        /// Nil when the case has no bare C counterpart.
+        public var bareMicrosecondsPerFrame: Timing?
         public var wrapperMicrosecondsPerFrame: Timing
-        /// wrapper min / bare min.
-        public var ratio: Double
-        public var goal: Double
-        /// ratio ≤ goal.
+        /// wrapper min / bare min; nil without a bare counterpart.
+        public var ratio: Double?
+        /// The ratio the case should stay under (1.05 for the codecs, 1.10 for SRTP and the
+        /// audio path); nil without a bare counterpart.
+        public var goal: Double?
+        /// For cases without a bare counterpart: the wrapper minimum, in µs per unit, it
+        /// should stay under.
+        public var absoluteGoalMicroseconds: Double?
+        /// ratio ≤ goal, or wrapper min ≤ absoluteGoalMicroseconds.
         public var withinGoal: Bool
         /// What the bare and the wrapper path produced in one repetition: compressed bytes
-        /// for encoders, samples per channel for Opus decoding and concealment, compressed
-        /// bytes fed to the decoder for video decoding. Equal when both did the same work.
-        public var bareOutput: Int
+        /// for encoders, samples per channel for Opus decoding, concealment and the audio
+        /// path, compressed bytes fed to the decoder for video decoding, bytes round-tripped
+        /// for SRTP, packet bytes written for RTP serialization, payload bytes found for RTP
+        /// parsing. Equal when both did the same work; `bareOutput` is nil without a bare
+        /// counterpart.
+        public var bareOutput: Int?
         public var wrapperOutput: Int
         /// Video cases only.
         public var processCPU: ProcessCPU?
 
         public init(
-            name: String, frames: Int, repetitions: Int, bareMicrosecondsPerFrame: Timing,
-            wrapperMicrosecondsPerFrame: Timing, ratio: Double, goal: Double, withinGoal: Bool,
-            bareOutput: Int, wrapperOutput: Int, processCPU: ProcessCPU? = nil
+            name: String, unit: String? = nil, frames: Int, repetitions: Int, bareMicrosecondsPerFrame: Timing?,
+            wrapperMicrosecondsPerFrame: Timing, ratio: Double?, goal: Double?, absoluteGoalMicroseconds: Double? = nil,
+            withinGoal: Bool, bareOutput: Int?, wrapperOutput: Int, processCPU: ProcessCPU? = nil
         ) {
             self.name = name
+            self.unit = unit
             self.frames = frames
             self.repetitions = repetitions
             self.bareMicrosecondsPerFrame = bareMicrosecondsPerFrame
             self.wrapperMicrosecondsPerFrame = wrapperMicrosecondsPerFrame
             self.ratio = ratio
             self.goal = goal
+            self.absoluteGoalMicroseconds = absoluteGoalMicroseconds
             self.withinGoal = withinGoal
             self.bareOutput = bareOutput
             self.wrapperOutput = wrapperOutput
@@ -104,10 +127,12 @@ public struct BenchmarkReport: Codable, Sendable, Equatable {
     }
 
     public struct Summary: Codable, Sendable, Equatable {
-        /// The case with the highest ratio.
+        /// The case with the highest ratio (among the cases that have one).
         public var worstCase: String
         public var worstRatio: Double
+        /// The worst case's ratio goal.
         public var goal: Double
+        /// Every case within its goal, ratio or absolute.
         public var allWithinGoal: Bool
 
         public init(worstCase: String, worstRatio: Double, goal: Double, allWithinGoal: Bool) {

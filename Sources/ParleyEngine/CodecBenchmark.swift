@@ -2,19 +2,32 @@ import Foundation
 import ParleyCodecs
 import ParleyCore
 import ParleyMetrics
+import ParleyRTP
+import ParleySecurity
 
-/// `parley bench`: the per-frame cost of the bare libopus and libvpx calls and of
-/// Parley's wrappers doing the same work, measured in the same run, with the ratio.
+/// `parley bench`: the per-frame cost of the bare libopus, libvpx and libsrtp2 calls and of
+/// Parley's wrappers doing the same work, measured in the same run, with the ratio; and
+/// the absolute per-packet cost of Parley's RTP code, which has no C counterpart.
 ///
 /// Cases: Opus encode at complexity 10 and 5, decode and concealment (48 kHz mono 20 ms
-/// frames at 32 kbit/s on a synthetic speech-like signal), VP8 and VP9 realtime encode
-/// and decode (30 fps, 800 kbit/s, one thread, on a synthetic moving clip). Each case
-/// runs the bare path and the wrapper path alternately (bare, wrapper, bare, wrapper, …)
-/// `repetitions` times; each run builds its own codec state and is timed only around the
-/// per-frame calls (`BenchmarkClock.monotonicNanoseconds()`). A repetition's per-frame
-/// cost is its timed total over its frames; the report gives the minimum and median over
-/// the repetitions, and ratio = wrapper minimum / bare minimum. Video cases also give
-/// process CPU time (all threads) around each whole run.
+/// frames at 32 kbit/s on a synthetic speech-like signal); SRTP protect + unprotect round
+/// trips of a typical audio RTP packet (12-byte header, audio level, abs-send-time and
+/// transport-wide sequence number extensions, 100-byte payload: 128 bytes) with AES-GCM and
+/// AES-CM + HMAC-SHA1-80, `SRTPSession` against the bare libsrtp2 calls; RTP serialization
+/// (`RTPPacketBuilder`) and parsing (`RTPPacketView.parse` + one extension lookup) of that
+/// packet, absolute; the whole audio path per 20 ms frame (encode, payload, RTP, SRTP
+/// protect and unprotect, parse, depayload, decode; see `AudioPathBenchmark`) against the
+/// sum of the bare libopus encode and decode and libsrtp2 protect + unprotect calls on the
+/// same frames and packets; VP8 and VP9 realtime encode and decode (30 fps, 800 kbit/s,
+/// one thread, on a synthetic moving clip). Each case runs the bare path and the wrapper
+/// path alternately (bare, wrapper, bare, wrapper, …) `repetitions` times; each run builds
+/// its own codec and SRTP state and is timed only around the per-frame calls
+/// (`BenchmarkClock.monotonicNanoseconds()`); the RTP cases, with no bare path, run the
+/// wrapper only and read the clock around the whole loop (a packet costs less than a
+/// clock read). A repetition's per-frame cost is its timed total over its frames (round
+/// trips, packets); the report gives the minimum and median over the repetitions, and
+/// ratio = wrapper minimum / bare minimum. Video cases also give process CPU time (all
+/// threads) around each whole run.
 public struct CodecBenchmark: Sendable {
     public struct Parameters: Codable, Sendable, Equatable {
         /// 20 ms Opus frames per run.
@@ -29,10 +42,14 @@ public struct CodecBenchmark: Sendable {
         public var opusBitrate: Int
         /// VP8/VP9 target bitrate, kbit/s.
         public var videoBitrateKbps: Int
+        /// SRTP round trips and RTP packets per run of the SRTP and RTP cases. (The audio
+        /// path runs `audioFrames` frames.) Reports written before it existed decode with
+        /// the standard value.
+        public var packets: Int
 
         public init(
             audioFrames: Int, videoFrames: Int, repetitions: Int, videoWidth: Int = 640, videoHeight: Int = 360,
-            opusBitrate: Int = 32_000, videoBitrateKbps: Int = 800
+            opusBitrate: Int = 32_000, videoBitrateKbps: Int = 800, packets: Int = 20_000
         ) {
             self.audioFrames = audioFrames
             self.videoFrames = videoFrames
@@ -41,22 +58,50 @@ public struct CodecBenchmark: Sendable {
             self.videoHeight = videoHeight
             self.opusBitrate = opusBitrate
             self.videoBitrateKbps = videoBitrateKbps
+            self.packets = packets
         }
 
-        /// 10 s of audio, 60 frames of 640×360 video, 5 repetitions.
-        public static let standard = Parameters(audioFrames: 500, videoFrames: 60, repetitions: 5)
-        /// 3 s of audio, 20 frames of 640×360 video, 2 repetitions: a smoke run for CI.
-        public static let quick = Parameters(audioFrames: 150, videoFrames: 20, repetitions: 2)
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                audioFrames: try c.decode(Int.self, forKey: .audioFrames),
+                videoFrames: try c.decode(Int.self, forKey: .videoFrames),
+                repetitions: try c.decode(Int.self, forKey: .repetitions),
+                videoWidth: try c.decode(Int.self, forKey: .videoWidth),
+                videoHeight: try c.decode(Int.self, forKey: .videoHeight),
+                opusBitrate: try c.decode(Int.self, forKey: .opusBitrate),
+                videoBitrateKbps: try c.decode(Int.self, forKey: .videoBitrateKbps),
+                packets: try c.decodeIfPresent(Int.self, forKey: .packets) ?? Parameters.standard.packets)
+        }
+
+        /// 10 s of audio, 60 frames of 640×360 video, 20 000 packets, 5 repetitions.
+        public static let standard = Parameters(audioFrames: 500, videoFrames: 60, repetitions: 5, packets: 20_000)
+        /// 3 s of audio, 20 frames of 640×360 video, 2 000 packets, 2 repetitions: a smoke run for CI.
+        public static let quick = Parameters(audioFrames: 150, videoFrames: 20, repetitions: 2, packets: 2_000)
     }
 
-    /// The ratio the wrappers should stay under.
+    /// The ratio the codec wrappers should stay under.
     public static let goal = 1.05
+    /// The ratio `SRTPSession` and the whole audio path should stay under.
+    public static let transportGoal = 1.10
+    /// The µs per packet RTP serialization and parsing should stay under.
+    public static let rtpGoalMicroseconds = 0.3
 
     /// Every case, in report order.
     public static let caseNames = [
         "opus-encode-c10", "opus-encode-c5", "opus-decode", "opus-plc",
+        "srtp-gcm", "srtp-aes-cm", "rtp-serialize", "rtp-parse", "audio-path",
         "vp8-encode", "vp8-decode", "vp9-encode", "vp9-decode",
     ]
+
+    /// The goal of a case: a ratio, or for the RTP cases an absolute time.
+    public static func goal(for name: String) -> (ratio: Double?, absoluteMicroseconds: Double?) {
+        switch name {
+        case "srtp-gcm", "srtp-aes-cm", "audio-path": return (transportGoal, nil)
+        case "rtp-serialize", "rtp-parse": return (nil, rtpGoalMicroseconds)
+        default: return (goal, nil)
+        }
+    }
 
     public static let sampleRate = 48000
     public static let opusFrameSize = 960
@@ -71,11 +116,12 @@ public struct CodecBenchmark: Sendable {
     /// the repetition (1-based) and the number of repetitions.
     public func run(progress: ((_ step: String, _ repetition: Int, _ repetitions: Int) -> Void)? = nil) throws -> BenchmarkReport {
         let p = parameters
-        guard p.audioFrames > 0, p.videoFrames > 0, p.repetitions > 0, p.videoWidth > 0, p.videoHeight > 0 else {
+        guard p.audioFrames > 0, p.videoFrames > 0, p.repetitions > 0, p.videoWidth > 0, p.videoHeight > 0,
+              p.packets > 0 else {
             throw CodecError.invalidParameter(
-                "benchmark needs at least one audio frame, one video frame, one repetition and a non-empty picture; "
-                    + "got \(p.audioFrames) audio frames, \(p.videoFrames) video frames, \(p.repetitions) repetitions, "
-                    + "\(p.videoWidth)x\(p.videoHeight)")
+                "benchmark needs at least one audio frame, one video frame, one packet, one repetition and a "
+                    + "non-empty picture; got \(p.audioFrames) audio frames, \(p.videoFrames) video frames, "
+                    + "\(p.packets) packets, \(p.repetitions) repetitions, \(p.videoWidth)x\(p.videoHeight)")
         }
         var cases: [BenchmarkReport.Case] = []
 
@@ -110,15 +156,56 @@ public struct CodecBenchmark: Sendable {
             },
             wrapper: { try Self.wrapperConceal(packets) }))
 
+        // SRTP: one typical audio packet, round trips through libsrtp2 and SRTPSession.
+        let audioPacket = try TransportBenchmark.audioPacket(index: 0, payload: TransportBenchmark.payload())
+        for (name, suite) in [("srtp-gcm", SRTPSuite.aeadAES128GCM), ("srtp-aes-cm", .aesCM128HmacSHA1_80)] {
+            let key = TransportBenchmark.masterKey(for: suite)
+            let roundTrips = p.packets
+            cases.append(try measure(name, unit: "round trip", frames: roundTrips, progress: progress,
+                bare: {
+                    let seconds = try SRTPBareCalls.protectUnprotect(
+                        suite: suite, masterKey: key, packet: audioPacket, roundTrips: roundTrips)
+                    return (seconds, audioPacket.count * roundTrips)
+                },
+                wrapper: {
+                    try TransportBenchmark.wrapperSRTP(
+                        suite: suite, masterKey: key, packet: audioPacket, roundTrips: roundTrips)
+                }))
+        }
+
+        // RTP: no C counterpart, absolute time per packet.
+        cases.append(try measureAbsolute("rtp-serialize", unit: "packet", frames: p.packets, progress: progress) {
+            try TransportBenchmark.serialize(packets: p.packets)
+        })
+        cases.append(try measureAbsolute("rtp-parse", unit: "packet", frames: p.packets, progress: progress) {
+            try TransportBenchmark.parse(packets: p.packets)
+        })
+
+        // The whole audio path against the sum of the bare calls it is made of.
+        let rtpPackets = try AudioPathBenchmark.rtpPackets(for: packets)
+        let pathKey = TransportBenchmark.masterKey(for: AudioPathBenchmark.suite)
+        cases.append(try measure("audio-path", frames: pcm.count, progress: progress,
+            bare: {
+                let encode = try OpusBareCalls.encode(configuration: c10, frames: pcm)
+                let srtp = try SRTPBareCalls.protectUnprotect(
+                    suite: AudioPathBenchmark.suite, masterKey: pathKey, packets: rtpPackets)
+                let decode = try OpusBareCalls.decode(sampleRate: Self.sampleRate, channels: 1, packets: packets)
+                return (encode.seconds + srtp + decode.seconds, decode.samples)
+            },
+            wrapper: {
+                var path = try AudioPathBenchmark(configuration: c10)
+                return try path.run(pcm)
+            }))
+
         // Video.
         let clip = BenchmarkSignals.movingClip(width: p.videoWidth, height: p.videoHeight, frames: p.videoFrames)
         for codec in [VideoCodecKind.vp8, .vp9] {
             cases.append(contentsOf: try measureVideo(codec, clip, progress: progress))
         }
 
-        let worst = cases.max { $0.ratio < $1.ratio }
+        let worst = cases.filter { $0.ratio != nil }.max { $0.ratio! < $1.ratio! }
         let summary = BenchmarkReport.Summary(
-            worstCase: worst?.name ?? "", worstRatio: worst?.ratio ?? 0, goal: Self.goal,
+            worstCase: worst?.name ?? "", worstRatio: worst?.ratio ?? 0, goal: worst?.goal ?? Self.goal,
             allWithinGoal: cases.allSatisfy(\.withinGoal))
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -126,8 +213,10 @@ public struct CodecBenchmark: Sendable {
             machine: .current(),
             date: formatter.string(from: Date()),
             buildConfiguration: BenchmarkReport.currentBuildConfiguration,
-            libraries: .init(opus: CodecLibraries.opusVersion, vpx: CodecLibraries.vpxVersion),
-            clock: "CLOCK_MONOTONIC around each per-frame call; process CPU from CLOCK_PROCESS_CPUTIME_ID",
+            libraries: .init(
+                opus: CodecLibraries.opusVersion, vpx: CodecLibraries.vpxVersion, srtp: SecurityLibraries.srtpVersion),
+            clock: "CLOCK_MONOTONIC around each per-frame call (around the whole loop for the RTP cases); "
+                + "process CPU from CLOCK_PROCESS_CPUTIME_ID",
             parameters: p,
             cases: cases,
             summary: summary)
@@ -139,7 +228,8 @@ public struct CodecBenchmark: Sendable {
     typealias Run = () throws -> (seconds: Double, output: Int)
 
     private func measure(
-        _ name: String, frames: Int, progress: ((String, Int, Int) -> Void)?, bare: Run, wrapper: Run
+        _ name: String, unit: String = "frame", frames: Int, progress: ((String, Int, Int) -> Void)?, bare: Run,
+        wrapper: Run
     ) throws -> BenchmarkReport.Case {
         var bareSeconds: [Double] = []
         var wrapperSeconds: [Double] = []
@@ -155,8 +245,28 @@ public struct CodecBenchmark: Sendable {
             wrapperOutput = w.output
         }
         return Self.makeCase(
-            name, frames: frames, repetitions: parameters.repetitions, bare: bareSeconds, wrapper: wrapperSeconds,
-            bareOutput: bareOutput, wrapperOutput: wrapperOutput, processCPU: nil)
+            name, unit: unit, frames: frames, repetitions: parameters.repetitions, bare: bareSeconds,
+            wrapper: wrapperSeconds, bareOutput: bareOutput, wrapperOutput: wrapperOutput, processCPU: nil)
+    }
+
+    /// A case with no bare counterpart: the wrapper alone, `repetitions` times.
+    private func measureAbsolute(
+        _ name: String, unit: String, frames: Int, progress: ((String, Int, Int) -> Void)?, wrapper: Run
+    ) throws -> BenchmarkReport.Case {
+        var seconds: [Double] = []
+        var output = 0
+        for repetition in 1...parameters.repetitions {
+            progress?(name, repetition, parameters.repetitions)
+            let w = try wrapper()
+            seconds.append(w.seconds)
+            output = w.output
+        }
+        let timing = Self.timing(seconds, frames: frames)
+        let goal = Self.goal(for: name).absoluteMicroseconds ?? Self.rtpGoalMicroseconds
+        return BenchmarkReport.Case(
+            name: name, unit: unit, frames: frames, repetitions: parameters.repetitions,
+            bareMicrosecondsPerFrame: nil, wrapperMicrosecondsPerFrame: timing, ratio: nil, goal: nil,
+            absoluteGoalMicroseconds: goal, withinGoal: timing.min <= goal, bareOutput: nil, wrapperOutput: output)
     }
 
     private func measureVideo(
@@ -202,12 +312,13 @@ public struct CodecBenchmark: Sendable {
     }
 
     static func makeCase(
-        _ name: String, frames: Int, repetitions: Int, bare: [Double], wrapper: [Double],
+        _ name: String, unit: String = "frame", frames: Int, repetitions: Int, bare: [Double], wrapper: [Double],
         bareOutput: Int, wrapperOutput: Int, processCPU: BenchmarkReport.ProcessCPU?
     ) -> BenchmarkReport.Case {
         let ratio = ratio(wrapper.min() ?? 0, bare.min() ?? 0)
+        let goal = goal(for: name).ratio ?? goal
         return BenchmarkReport.Case(
-            name: name, frames: frames, repetitions: repetitions,
+            name: name, unit: unit, frames: frames, repetitions: repetitions,
             bareMicrosecondsPerFrame: timing(bare, frames: frames),
             wrapperMicrosecondsPerFrame: timing(wrapper, frames: frames),
             ratio: ratio, goal: goal, withinGoal: ratio <= goal,

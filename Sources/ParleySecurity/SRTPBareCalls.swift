@@ -74,6 +74,59 @@ public enum SRTPBareCalls {
         return Double(nanoseconds) / 1e9
     }
 
+    /// Protects and unprotects each of `packets` once, in order, with the bare C calls: the
+    /// crypto of a stream whose packets vary in size (the audio path of `parley bench`).
+    /// Each packet is copied into the reused buffer (not timed), then `srtp_protect` and
+    /// `srtp_unprotect` are timed together, as in `protectUnprotect(packet:roundTrips:)`.
+    /// The packets' own sequence numbers are used, so they must increase.
+    ///
+    /// - Returns: seconds spent in `srtp_protect` + `srtp_unprotect`.
+    /// - Throws: `SecurityError` if the key, a packet or a call fails (including a round
+    ///   trip that does not give the plaintext back).
+    public static func protectUnprotect(
+        suite: SRTPSuite, masterKey: [UInt8], packets: [[UInt8]], replayWindowSize: Int = 128
+    ) throws(SecurityError) -> Double {
+        for packet in packets where packet.count < 12 || packet[0] >> 6 != 2 {
+            throw SecurityError.malformedPacket(.rtp, length: packet.count)
+        }
+        let sender = try SRTPLibrary.createSession(
+            suite: suite, masterKey: masterKey, direction: .outbound, ssrc: .any,
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: false)
+        defer { srtp_dealloc(sender) }
+        let receiver = try SRTPLibrary.createSession(
+            suite: suite, masterKey: masterKey, direction: .inbound, ssrc: .any,
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: false)
+        defer { srtp_dealloc(receiver) }
+
+        let capacity = (packets.map(\.count).max() ?? 0) + SRTPLibrary.maximumTrailerLength
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+
+        var nanoseconds: UInt64 = 0
+        for packet in packets {
+            let length = packet.count
+            packet.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: length) }
+            var octets = Int32(length)
+            let start = monotonicNanoseconds()
+            let protectStatus = srtp_protect(sender, buffer, &octets)
+            let unprotectStatus = srtp_unprotect(receiver, buffer, &octets)
+            nanoseconds &+= monotonicNanoseconds() &- start
+            guard protectStatus == srtp_err_status_ok else {
+                throw SRTPSession.error(for: protectStatus, kind: .rtp, length: length, protect: true)
+            }
+            guard unprotectStatus == srtp_err_status_ok else {
+                throw SRTPSession.error(for: unprotectStatus, kind: .rtp, length: length, protect: false)
+            }
+            let intact = octets == Int32(length) && packet.withUnsafeBytes { original in
+                memcmp(original.baseAddress!, buffer, length) == 0
+            }
+            guard intact else {
+                throw SecurityError.srtp(function: "srtp_unprotect", status: Int32(srtp_err_status_fail.rawValue))
+            }
+        }
+        return Double(nanoseconds) / 1e9
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds.
     @inline(__always)
     static func monotonicNanoseconds() -> UInt64 {

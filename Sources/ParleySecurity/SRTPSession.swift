@@ -42,6 +42,12 @@ public final class SRTPSession {
     public let allowRepeatTransmission: Bool
 
     /// Packets processed and refused so far.
+    ///
+    /// Unchecked exclusivity: the counters are bumped once per packet on the media path, and
+    /// a dynamic check (`swift_beginAccess`) per packet cost more than the increment. The
+    /// session is single-threaded and no access to `statistics` overlaps another (each is
+    /// one read or one increment), so the check can never fire.
+    @exclusivity(unchecked)
     public private(set) var statistics = SRTPStatistics()
 
     private let context: OpaquePointer
