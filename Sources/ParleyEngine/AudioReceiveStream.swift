@@ -5,7 +5,7 @@ import ParleyRTP
 /// that never came (lost packets, DTX silence) are concealed so the output keeps the
 /// sender's timeline; late and duplicate packets are counted and dropped. (The adaptive
 /// jitter buffer replaces this arrival-order playout later.)
-public final class AudioReceiveStream: ReportingReceiveStream {
+public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public let sampleRate: Int
     public let channels: Int
     public let frameSize: Int
@@ -38,12 +38,10 @@ public final class AudioReceiveStream: ReportingReceiveStream {
         output = [Float](repeating: 0, count: decoder.maximumFrameSize * channels)
         timestampPerFrame = UInt32(OpusPayload.clockRate * frameDurationMilliseconds / 1000)
         self.sink = sink
-        receiver.register(payloadType: payloadType) { [unowned self] view, bytes, arrival in
-            self.received(view, bytes, arrival: arrival)
-        }
+        receiver.register(payloadType: payloadType, sink: self)
     }
 
-    private func received(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double) {
+    public func receivedRTP(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double) {
         packetsReceived += 1
         ssrc = view.header.ssrc
         _ = statistics.received(sequenceNumber: view.header.sequenceNumber, rtpTimestamp: view.header.timestamp,

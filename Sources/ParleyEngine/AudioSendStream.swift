@@ -57,8 +57,17 @@ public final class AudioSendStream {
 
     /// RFC 6464 level of a frame: −dBov of its RMS, 0...127.
     static func audioLevel(_ pcm: [Float]) -> RTPExtensions.AudioLevel {
-        var sum: Float = 0
-        for sample in pcm { sum += sample * sample }
+        // An index loop over the buffer: iterating the array itself allocates per
+        // element in unoptimized builds.
+        let sum = pcm.withUnsafeBufferPointer { samples -> Float in
+            var total: Float = 0
+            var i = 0
+            while i < samples.count {
+                total += samples[i] * samples[i]
+                i += 1
+            }
+            return total
+        }
         let rms = (sum / Float(max(1, pcm.count))).squareRoot()
         let dBov = rms > 0 ? 20 * log10(Double(rms)) : -127
         return RTPExtensions.AudioLevel(voiceActivity: dBov > -50, dBov: dBov)

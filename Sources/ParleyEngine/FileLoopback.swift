@@ -143,6 +143,7 @@ public final class FileLoopback {
                 call.now = now
                 call.rtcp.tick(now: now)
                 if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
+                call.link.pump()
                 if now - lastReport >= 0.2 {
                     lastReport = now
                     progress(LoopbackProgress(seconds: now, totalSeconds: total,
@@ -153,6 +154,7 @@ public final class FileLoopback {
             failure = error
         }
         call.rtcp.sendReport(now: call.now, bye: "loopback finished")
+        call.link.pump()
         var closeFailure: Error?
         do { try audio?.close() } catch { closeFailure = closeFailure ?? error }
         do { try video?.close() } catch { closeFailure = closeFailure ?? error }

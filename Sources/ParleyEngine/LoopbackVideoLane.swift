@@ -121,6 +121,7 @@ final class VideoLane {
     func close() throws {
         try writer?.close()
         try encodedWriter?.close()
+        if let failure = receiveFailure { throw failure }
     }
 
     func report() -> LoopbackReport.Video {

@@ -11,23 +11,3 @@ public protocol PacketTap: AnyObject {
     /// (sending) or after unprotection (receiving), when there is one.
     func tap(protected: UnsafeRawBufferPointer, plaintext: UnsafeRawBufferPointer?, outgoing: Bool, time: Double)
 }
-
-/// A perfect in-process link: what is sent arrives at once at `receiver`.
-public final class InProcessLink: PacketTransport {
-    public weak var receiver: SecureRTPReceiver?
-    /// The media time stamped on each delivered packet.
-    public var clock: () -> Double
-    public private(set) var packetsCarried = 0
-    public private(set) var bytesCarried = 0
-
-    public init(receiver: SecureRTPReceiver? = nil, clock: @escaping () -> Double) {
-        self.receiver = receiver
-        self.clock = clock
-    }
-
-    public func send(_ packet: UnsafeRawBufferPointer) throws {
-        packetsCarried += 1
-        bytesCarried += packet.count
-        receiver?.receive(packet, arrival: clock())
-    }
-}

@@ -69,7 +69,7 @@ public final class RTCPSession {
         self.localSSRC = localSSRC
         self.wallClock = wallClock
         interval = RTCPInterval(sessionBandwidth: sessionBandwidth, members: 2, averageRTCPSize: 100)
-        receiver.controlHandler = { [unowned self] bytes, arrival in self.received(bytes, arrival: arrival) }
+        receiver.controlHandler = { [weak self] bytes, arrival in self?.received(bytes, arrival: arrival) }
     }
 
     public func addReceiveStream(_ stream: ReportingReceiveStream) { receiveStreams.append(stream) }

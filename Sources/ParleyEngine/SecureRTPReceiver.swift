@@ -26,9 +26,6 @@ public final class SecureRTPReceiver {
         }
     }
 
-    /// Called with the parsed packet, the packet's bytes (plaintext, valid during the
-    /// call) and the arrival time.
-    public typealias MediaHandler = (RTPPacketView, UnsafeRawBufferPointer, Double) -> Void
     /// Called with an unprotected RTCP compound packet and its arrival time.
     public typealias ControlHandler = (UnsafeRawBufferPointer, Double) -> Void
 
@@ -37,7 +34,7 @@ public final class SecureRTPReceiver {
     public var controlHandler: ControlHandler?
 
     private let srtp: SRTPSession
-    private var handlers: [MediaHandler?] = Array(repeating: nil, count: 128)
+    private var sinks: [WeakSink] = Array(repeating: WeakSink(), count: 128)
     private var buffer: [UInt8]
     private static let maximumPacket = 1500 + SRTPSession.maximumRTCPTrailerLength
 
@@ -46,8 +43,10 @@ public final class SecureRTPReceiver {
         buffer = [UInt8](repeating: 0, count: Self.maximumPacket)
     }
 
-    public func register(payloadType: UInt8, handler: @escaping MediaHandler) {
-        handlers[Int(payloadType & 0x7F)] = handler
+    /// Sends packets of `payloadType` to `sink` (held weakly: a stream that goes away
+    /// stops receiving, its packets are counted as unknown).
+    public func register(payloadType: UInt8, sink: RTPPacketSink) {
+        sinks[Int(payloadType & 0x7F)] = WeakSink(sink: sink)
     }
 
     /// Takes one datagram from the transport.
@@ -90,12 +89,12 @@ public final class SecureRTPReceiver {
                 counters.lastError = "\(error)"
                 return
             }
-            guard let handler = handlers[Int(view.header.payloadType)] else {
+            guard let sink = sinks[Int(view.header.payloadType)].sink else {
                 counters.unknownPayloadType += 1
                 return
             }
             counters.packetsReceived += 1
-            handler(view, plaintext, arrival)
+            sink.receivedRTP(view, plaintext, arrival: arrival)
         }
     }
 
@@ -108,4 +107,15 @@ public final class SecureRTPReceiver {
         }
         if counters.lastError == nil { counters.lastError = "\(error)" }
     }
+}
+
+/// Takes the RTP packets of one payload type from a `SecureRTPReceiver`.
+/// (A protocol rather than a closure: calling it passes the packet view without boxing.)
+public protocol RTPPacketSink: AnyObject {
+    /// `bytes` is the whole plaintext packet, valid during the call.
+    func receivedRTP(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double)
+}
+
+private struct WeakSink {
+    weak var sink: RTPPacketSink?
 }

@@ -6,7 +6,7 @@ import ParleyRTP
 /// out. Frames are reassembled from their packets (incomplete ones counted and skipped);
 /// an undecodable frame is counted and a keyframe is asked for (PLI) through
 /// `keyframeNeeded`, and decoding resumes at the next keyframe.
-public final class VideoReceiveStream: ReportingReceiveStream {
+public final class VideoReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public let codec: VideoCodecKind
     public private(set) var packetsReceived = 0
     public private(set) var framesDecoded = 0
@@ -33,16 +33,14 @@ public final class VideoReceiveStream: ReportingReceiveStream {
         decoder = try VideoDecoder(codec: codec, threads: threads)
         depacketizer = VideoDepacketizer(codec: codec)
         self.sink = sink
-        receiver.register(payloadType: payloadType) { [unowned self] view, bytes, arrival in
-            self.received(view, bytes, arrival: arrival)
-        }
+        receiver.register(payloadType: payloadType, sink: self)
     }
 
     public var framesAssembled: Int { depacketizer.framesAssembled }
     public var framesIncomplete: Int { depacketizer.framesIncomplete }
     public var malformedPayloads: Int { depacketizer.malformedPayloads }
 
-    private func received(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double) {
+    public func receivedRTP(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double) {
         packetsReceived += 1
         ssrc = view.header.ssrc
         _ = statistics.received(sequenceNumber: view.header.sequenceNumber, rtpTimestamp: view.header.timestamp,
