@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "parley", targets: ["parley"]),
+        // The media readers and codec wrappers, for the separate fuzzing package in Fuzz/.
+        .library(name: "ParleyKit", targets: ["ParleyCore", "ParleyMedia", "ParleyCodecs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -56,6 +56,13 @@ public final class IVFReader {
             finished = true
             throw MediaError.corrupt(path: path, reason: "frame \(framesRead) claims \(size) bytes, over the 64 MiB limit")
         }
+        // A frame the file cannot hold is truncated: say so before growing the buffer, so a
+        // damaged size field in a small file never costs up to 64 MiB of memory.
+        if let total = file.size(), total - file.position < size {
+            finished = true
+            let available = max(0, total - file.position)
+            throw MediaError.truncated(path: path, reason: "frame \(framesRead) has \(available) of its \(size) bytes")
+        }
         if buffer.count < size {
             buffer.append(contentsOf: repeatElement(0, count: size - buffer.count))
         }

@@ -65,8 +65,15 @@ public final class Y4MReader {
             }
             index += 1
         }
+        // A picture the file cannot hold is truncated: say so before resizing `frame`, so a
+        // header declaring 16384x16384 in a small file never costs 400 MB of memory.
+        let count = VideoFrame.byteCount(width: header.width, height: header.height)
+        if let total = file.size(), total - file.position < count {
+            finished = true
+            let available = max(0, total - file.position)
+            throw MediaError.truncated(path: path, reason: "frame \(framesRead) has \(available) of its \(count) bytes")
+        }
         frame.resize(width: header.width, height: header.height)
-        let count = frame.byteCount
         if frame.data.count < count {
             frame.data.append(contentsOf: repeatElement(0, count: count - frame.data.count))
         }

@@ -213,6 +213,43 @@ private typealias H = MediaTestHelpers
         #expect(buffer.count < 1000)
     }
 
+    /// Found by `Tools/fuzz` (FuzzIVF, a 2.5 kB input that took 30 s): a frame size field
+    /// claiming far more than the file holds made the reader grow the caller's buffer to that
+    /// size (up to 64 MiB) before it noticed the short read. It is truncated, found up front.
+    @Test func ivfFrameLargerThanTheFileIsTruncatedWithoutAllocating() throws {
+        let path = try H.scratchPath("short-big-frame.ivf")
+        let claimed = 60 << 20
+        let header = IVFHeader(codec: .vp8, width: 32, height: 24).bytes
+        try H.writeFile(path, header + H.le32(UInt32(claimed)) + [UInt8](repeating: 0, count: 8) + [1, 2, 3])
+        let reader = try IVFReader(path: path)
+        var buffer: [UInt8] = []
+        let error = H.mediaError { _ = try reader.readFrame(into: &buffer) }
+        guard case .truncated(let p, let reason) = error else {
+            Issue.record("expected truncated, got \(String(describing: error))")
+            return
+        }
+        #expect(p == path && reason == "frame 0 has 3 of its \(claimed) bytes")
+        #expect(buffer.count < 1000)
+        #expect(try reader.readFrame(into: &buffer) == nil)
+    }
+
+    /// The same for Y4M: a header declaring 16384x16384 over a few bytes of picture made the
+    /// reader resize the caller's frame to 400 MB before noticing the short read.
+    @Test func y4mFrameLargerThanTheFileIsTruncatedWithoutAllocating() throws {
+        let path = try H.scratchPath("short-big-frame.y4m")
+        try H.writeFile(path, Array("YUV4MPEG2 W16384 H16384 F30:1\nFRAME\n".utf8) + [UInt8](repeating: 7, count: 10))
+        let reader = try Y4MReader(path: path)
+        var frame = VideoFrame(width: 4, height: 2)
+        let error = H.mediaError { _ = try reader.read(into: &frame) }
+        guard case .truncated(let p, let reason) = error else {
+            Issue.record("expected truncated, got \(String(describing: error))")
+            return
+        }
+        #expect(p == path && reason == "frame 0 has 10 of its \(VideoFrame.byteCount(width: 16384, height: 16384)) bytes")
+        #expect(frame.data.count < 1000)
+        #expect(try reader.read(into: &frame) == false)
+    }
+
     /// Mutated and cut-short files never crash a reader; they either read or throw MediaError.
     @Test func fuzzedFilesNeverCrash() throws {
         let dir = try Fixtures.scratchDirectory("parley-media-fuzz")
