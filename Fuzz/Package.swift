@@ -5,8 +5,7 @@ import PackageDescription
 /// that its normal `swift build` never sees executables without a `main`: libFuzzer
 /// supplies `main`, and each target exports `LLVMFuzzerTestOneInput`.
 ///
-/// Build and run them with `Tools/fuzz` (it passes `-sanitize=fuzzer,address` and
-/// `-parse-as-library`); see the "Fuzzing" section of README.md.
+/// Build and run them with `Tools/fuzz` (it builds with `--sanitize=fuzzer --sanitize=address`); see the "Fuzzing" section of README.md.
 let package = Package(
     name: "ParleyFuzz",
     dependencies: [
@@ -23,6 +22,10 @@ let package = Package(
         .executableTarget(name: "FuzzOpusPacket", dependencies: fuzzDependencies),
         .executableTarget(name: "FuzzVP8Frame", dependencies: fuzzDependencies),
         .executableTarget(name: "FuzzVP9Frame", dependencies: fuzzDependencies),
+        .executableTarget(name: "FuzzRTP", dependencies: fuzzDependencies),
+        .executableTarget(name: "FuzzRTCP", dependencies: fuzzDependencies),
+        .executableTarget(name: "FuzzSDP", dependencies: fuzzDependencies),
+        .executableTarget(name: "FuzzVideoPayload", dependencies: fuzzDependencies),
     ]
 )
 
