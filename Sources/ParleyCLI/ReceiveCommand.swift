@@ -72,7 +72,6 @@ struct ReceiveCommand: ParsableCommand {
             bar.finish()
         } catch let failure as ReceiveFailure {
             bar.finish()
-            FileHandle.standardError.write(Data("parley: the report is in \(failure.report.outputs.report)\n".utf8))
             throw failure.underlying
         }
         if json {

@@ -66,7 +66,7 @@ public enum ReceiveError: Error, Equatable, CustomStringConvertible {
                 + "or wait longer with --wait", ports, seconds)
         case .authenticationFailed(let datagrams):
             return "\(datagrams) packets arrived but none could be decrypted (SRTP authentication failed): "
-                + "the key or suite in the SDP's a=crypto is not the sender's; see report.json"
+                + "the key or suite in the SDP's a=crypto is not the sender's; the counts are in report.json"
         }
     }
 }
