@@ -88,12 +88,23 @@ enum CallTestSupport {
         return (Double(count / max(1, channels)) / Double(reader.info.format.sampleRate), count > 0 ? (sum / Double(count)).squareRoot() : 0)
     }
 
-    /// Frames in a Y4M file (counted by FRAME markers of whole frames).
+    /// Whole I420 frames in a Y4M file, counted by walking its FRAME headers (lenient about
+    /// the stream header: GStreamer's y4menc writes F0:1 for RTP video, which has no frame rate).
     static func y4mFrameCount(_ url: URL) throws -> Int {
-        let reader = try Y4MReader(path: url.path)
-        var frame = VideoFrame(width: reader.header.width, height: reader.header.height)
+        let bytes = [UInt8](try Data(contentsOf: url))
+        let newline = UInt8(ascii: "\n")
+        let headerEnd = try #require(bytes.firstIndex(of: newline), "\(url.path): no Y4M header")
+        let header = String(decoding: bytes[..<headerEnd], as: UTF8.self).split(separator: " ")
+        let width = try #require(header.first { $0.hasPrefix("W") }.flatMap { Int($0.dropFirst()) })
+        let height = try #require(header.first { $0.hasPrefix("H") }.flatMap { Int($0.dropFirst()) })
+        let frameBytes = width * height + 2 * ((width + 1) / 2) * ((height + 1) / 2)
+        var offset = headerEnd + 1
         var count = 0
-        while try reader.read(into: &frame) { count += 1 }
+        while offset + 5 <= bytes.count, bytes[offset..<offset + 5].elementsEqual("FRAME".utf8) {
+            guard let end = bytes[offset...].firstIndex(of: newline), end + 1 + frameBytes <= bytes.count else { break }
+            offset = end + 1 + frameBytes
+            count += 1
+        }
         return count
     }
 

@@ -41,7 +41,7 @@ struct GStreamerInteropTests {
         let port = try CallTestSupport.freePortPair()
         let sdp = dir.appendingPathComponent("call.sdp")
         let send = try RunningProcess.parley(["send", "--audio", wav.path, "--video", y4m.path, "--to", "127.0.0.1:\(port)",
-                                              "--sdp", sdp.path, "--suite", suite.cli, "--start-delay", "1.5"])
+                                              "--sdp", sdp.path, "--suite", suite.cli, "--start-delay", "2.5"])
         try #require(CallTestSupport.waitForFile(sdp), "parley send wrote no SDP")
         let text = try String(contentsOf: sdp, encoding: .utf8)
         let key = CallTestSupport.hex(try CallTestSupport.sdpKey(text))
@@ -58,7 +58,11 @@ struct GStreamerInteropTests {
             + "! srtpdec name=a a.rtp_src ! rtpopusdepay ! opusdec ! audioconvert ! wavenc ! filesink location=\(outWAV.path) a.rtcp_src ! fakesink async=false "
             + "udpsrc port=\(port + 2) address=127.0.0.1 caps=\"\(caps(media: "video", pt: 96, rate: 90000, name: "VP8", ssrc: ssrcs[1]))\" "
             + "! srtpdec name=v v.rtp_src ! rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=I420 ! y4menc ! filesink location=\(outY4M.path) v.rtcp_src ! fakesink async=false"
-        let gst = try RunningProcess("/bin/sh", ["-c", "exec gst-launch-1.0 -e \(pipeline)"])
+        // The test process may hand its children SIGINT blocked or ignored; gst-launch needs
+        // it (with -e, SIGINT becomes EOS), so restore it before exec.
+        let unblock = "import os, signal, shlex, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); "
+            + "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp('gst-launch-1.0', ['gst-launch-1.0', '-e'] + shlex.split(sys.argv[1]))"
+        let gst = try RunningProcess("python3", ["-c", unblock, pipeline])
         let sent = send.finish(timeout: 12)
         #expect(sent.status == 0, "send: \(sent.stderr)")
         Thread.sleep(forTimeInterval: 0.5)
