@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
-            "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyTestSupport",
+            "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport",
         ]),
     ]
 )

@@ -211,7 +211,7 @@ public final class FileLoopback {
         }
     }
 
-    static func write(_ report: LoopbackReport, to path: String) throws {
+    static func write<Report: Encodable>(_ report: Report, to path: String) throws {
         let data = try ReportJSON.encode(report)
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)

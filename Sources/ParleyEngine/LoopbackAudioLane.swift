@@ -10,7 +10,7 @@ import ParleyRTP
 final class AudioLane {
     let path: String
     let configuration: OpusConfiguration
-    private let reader: WAVReader
+    private let source: AudioFileSource
     private var writer: WAVWriter?
     private(set) var outputPath: String?
     private let call: LoopbackCall
@@ -18,7 +18,6 @@ final class AudioLane {
     private var receiveStream: AudioReceiveStream!
 
     private var input: [Float]
-    private var scratch: [Float] = []
     private(set) var finished = false
     /// The first error writing received audio; `close()` reports it.
     private var writeFailure: Error?
@@ -31,18 +30,10 @@ final class AudioLane {
         self.path = path
         self.configuration = configuration
         self.call = call
-        reader = try WAVReader(path: path, output: AudioFormat(sampleRate: configuration.sampleRate, channels: configuration.channels))
-        let info = reader.info
-        if info.frameCount == 0 {
-            throw MediaError.truncated(path: path, reason: "the data chunk holds no audio; give a WAV with at least one sample")
-        }
-        if info.isTruncated, !acceptTruncated, let declared = info.declaredFrameCount {
-            let rate = Double(info.format.sampleRate)
-            throw MediaError.truncated(path: path, reason: String(
-                format: "the header declares %.2f s of audio but the file holds only %.2f s; "
-                    + "pass --accept-truncated to use what is there",
-                Double(declared) / rate, Double(info.frameCount) / rate))
-        }
+        source = try AudioFileSource(
+            path: path, format: AudioFormat(sampleRate: configuration.sampleRate, channels: configuration.channels),
+            frameSize: configuration.frameSize, acceptTruncated: acceptTruncated)
+        let info = source.info
         input = [Float](repeating: 0, count: configuration.frameSize * configuration.channels)
         analysisLimit = Int(AudioAlignment.maximumAnalysisSeconds * Double(configuration.sampleRate))
         let expected = info.frameCount * configuration.sampleRate / max(1, info.format.sampleRate)
@@ -61,9 +52,9 @@ final class AudioLane {
         call.rtcp.addReceiveStream(receiveStream)
     }
 
-    var sourceInfo: WAVInfo { reader.info }
+    var sourceInfo: WAVInfo { source.info }
     var framesEncoded: Int { sendStream.framesEncoded }
-    var expectedSeconds: Double? { Double(reader.info.frameCount) / Double(reader.info.format.sampleRate) }
+    var expectedSeconds: Double? { source.expectedSeconds }
     var seconds: Double { Double(sendStream.framesEncoded * configuration.frameSize) / Double(configuration.sampleRate) }
 
     func openOutput(directory: String) throws {
@@ -76,27 +67,12 @@ final class AudioLane {
     func step() throws {
         let frameSize = configuration.frameSize
         let channels = configuration.channels
-        // Fill one frame; the last one is padded with silence.
-        var filled = 0
-        while filled < frameSize {
-            let n = try readInto(offset: filled, frames: frameSize - filled)
-            if n == 0 { break }
-            filled += n
-        }
+        let filled = try source.readFrame(into: &input)
         if filled == 0 { finished = true; return }
-        for i in (filled * channels)..<(frameSize * channels) { input[i] = 0 }
         appendMono(input[0..<filled * channels], into: &referenceMono)
         try sendStream.send(input, now: call.now)
         if filled < frameSize { finished = true }
         if let writeFailure { throw writeFailure }
-    }
-
-    private func readInto(offset: Int, frames: Int) throws -> Int {
-        let channels = configuration.channels
-        if scratch.count < frames * channels { scratch = [Float](repeating: 0, count: frames * channels) }
-        let n = try reader.read(into: &scratch, frames: frames)
-        for i in 0..<(n * channels) { input[offset * channels + i] = scratch[i] }
-        return n
     }
 
     /// The receive half's output: each decoded or concealed frame.
@@ -129,9 +105,9 @@ final class AudioLane {
         let duration = seconds
         let bytes = sendStream.bytesEncoded
         return LoopbackReport.Audio(
-            sourceSampleRate: reader.info.format.sampleRate,
-            sourceChannels: reader.info.format.channels,
-            sourceSampleFormat: reader.info.sampleFormat.rawValue,
+            sourceSampleRate: source.info.format.sampleRate,
+            sourceChannels: source.info.format.channels,
+            sourceSampleFormat: source.info.sampleFormat.rawValue,
             sampleRate: configuration.sampleRate,
             channels: configuration.channels,
             frameDurationMilliseconds: configuration.frameDurationMilliseconds,

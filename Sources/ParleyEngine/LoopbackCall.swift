@@ -6,17 +6,10 @@ import ParleySecurity
 /// The secure RTP path of an in-process call: fresh SRTP keys, the sender, a perfect
 /// link and the receiver, plus an optional pcap capture of what crosses the link.
 final class LoopbackCall {
-    /// Parley's own header extension ids (the SDP offer uses the same).
-    static let extensions: RTPExtensionMap = {
-        var map = RTPExtensionMap()
-        try? map.register(id: 1, uri: RTPExtensions.AudioLevel.uri)
-        try? map.register(id: 2, uri: RTPExtensions.AbsSendTime.uri)
-        try? map.register(id: 3, uri: RTPExtensions.TransportSequenceNumber.uri)
-        return map
-    }()
-    static let audioPayloadType: UInt8 = 111
-    static let vp8PayloadType: UInt8 = 96
-    static let vp9PayloadType: UInt8 = 98
+    static var extensions: RTPExtensionMap { MediaProfile.extensions }
+    static var audioPayloadType: UInt8 { MediaProfile.audioPayloadType }
+    static var vp8PayloadType: UInt8 { MediaProfile.vp8PayloadType }
+    static var vp9PayloadType: UInt8 { MediaProfile.vp9PayloadType }
 
     let suite: SRTPSuite
     let sender: SecureRTPSender
@@ -43,11 +36,8 @@ final class LoopbackCall {
                            wallClock: { [unowned self] in 1_700_000_000 + self.now })
     }
 
-    /// A random SSRC and initial sequence number, as RFC 3550 asks.
     static func randomStreamIdentity() throws -> (ssrc: UInt32, sequenceNumber: UInt16, timestamp: UInt32) {
-        let bytes = try SecureRandom.bytes(count: 10)
-        func word(_ i: Int) -> UInt32 { UInt32(bytes[i]) << 24 | UInt32(bytes[i + 1]) << 16 | UInt32(bytes[i + 2]) << 8 | UInt32(bytes[i + 3]) }
-        return (word(0), UInt16(bytes[4]) << 8 | UInt16(bytes[5]), word(6))
+        try MediaProfile.randomStreamIdentity()
     }
 
     func capture(to path: String, plaintext: Bool) throws {
@@ -76,8 +66,12 @@ final class LoopbackCall {
 public final class PcapTap: PacketTap {
     public let writer: PcapWriter
     public let plaintext: Bool
-    public let sender: IPv4Endpoint
-    public let receiver: IPv4Endpoint
+    /// This side's endpoint: outgoing packets are written from here.
+    public var sender: IPv4Endpoint
+    /// The other side's endpoint (a receiver may learn it from the first packet).
+    public var receiver: IPv4Endpoint
+    /// Added to each packet's time (e.g. the Unix time of a real call's time 0).
+    public var timeOffset: Double = 0
     public private(set) var failures = 0
 
     public init(path: String, plaintext: Bool, sender: IPv4Endpoint, receiver: IPv4Endpoint) throws {
@@ -87,10 +81,18 @@ public final class PcapTap: PacketTap {
         self.receiver = receiver
     }
 
+    /// A tap writing into a file shared with other taps (one per media section of a call).
+    public init(writer: PcapWriter, plaintext: Bool, sender: IPv4Endpoint, receiver: IPv4Endpoint) {
+        self.writer = writer
+        self.plaintext = plaintext
+        self.sender = sender
+        self.receiver = receiver
+    }
+
     public func tap(protected: UnsafeRawBufferPointer, plaintext clear: UnsafeRawBufferPointer?, outgoing: Bool, time: Double) {
         let bytes = plaintext ? (clear ?? protected) : protected
         do {
-            try writer.write(bytes, from: outgoing ? sender : receiver, to: outgoing ? receiver : sender, time: time)
+            try writer.write(bytes, from: outgoing ? sender : receiver, to: outgoing ? receiver : sender, time: time + timeOffset)
         } catch {
             failures += 1
         }

@@ -9,7 +9,7 @@ import Glibc
 /// use caller buffers and allocate nothing.
 public final class UDPSocket {
     public let localEndpoint: IPv4Endpoint
-    private var fd: Int32
+    private(set) var fd: Int32
 
     /// Binds to `endpoint` (port 0 picks a free port; see `localEndpoint`).
     public init(bind endpoint: IPv4Endpoint, receiveBufferBytes: Int = 1 << 20) throws {
@@ -116,5 +116,29 @@ public final class UDPSocket {
     static func errorText(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }
         return String(cString: text)
+    }
+}
+
+/// Waits for any of several UDP sockets to have a datagram (poll(2)), so that one thread
+/// can serve the sockets of a call's media sections and sleep between media ticks. The
+/// poll set is allocated once; waiting allocates nothing.
+public final class UDPSocketPoller {
+    private var fds: [pollfd]
+
+    public init(_ sockets: [UDPSocket]) {
+        fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+    }
+
+    /// Waits up to `timeout` seconds; true when at least one socket is readable.
+    public func wait(timeout: Double) throws -> Bool {
+        let milliseconds = Int32(max(0, min(Double(Int32.max), (timeout * 1000).rounded(.up))))
+        while true {
+            let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), milliseconds) }
+            if ready < 0 {
+                if errno == EINTR { return false }
+                throw NetworkError.receiveFailed(reason: UDPSocket.errorText(errno))
+            }
+            return ready > 0
+        }
     }
 }

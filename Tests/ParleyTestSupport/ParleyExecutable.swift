@@ -64,6 +64,12 @@ public enum ParleyExecutable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs `parley arguments…` to completion, with stdin closed.
