@@ -95,11 +95,7 @@ struct LoopbackCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("SRTP protection: aes-gcm (AEAD_AES_128_GCM) or aes-cm-hmac-sha1-80.", valueName: "SUITE"))
     var suite: String = "aes-gcm"
 
-    @Option(name: .long, help: ArgumentHelp("Capture every packet to a pcap file (SRTP as sent).", valueName: "FILE"))
-    var pcap: String?
-
-    @Flag(name: .long, help: "With --pcap, capture the RTP/RTCP before encryption instead.")
-    var pcapPlaintext = false
+    @OptionGroup var capture: CaptureOptions
 
     @Flag(name: .long, help: "Use a WAV that was cut short (its header declares more audio than it holds) instead of refusing it.")
     var acceptTruncated = false
@@ -145,9 +141,7 @@ struct LoopbackCommand: ParsableCommand {
         guard let srtpSuite = SRTPSuite(cliName: suite) else {
             throw CLIError.invalidValue(option: "--suite", value: suite, expected: "use aes-gcm or aes-cm-hmac-sha1-80")
         }
-        if pcapPlaintext && pcap == nil {
-            throw CLIError.invalidValue(option: "--pcap-plaintext", value: "set", expected: "give --pcap FILE too")
-        }
+        try capture.check()
         if let duration, !(duration > 0) {
             throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds")
         }
@@ -161,7 +155,7 @@ struct LoopbackCommand: ParsableCommand {
             videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000, cpuUsed: cpuUsed,
             videoThreads: threads, keyframeInterval: keyframeInterval, errorResilient: errorResilient,
             maximumSeconds: duration, acceptTruncatedAudio: acceptTruncated, srtpSuite: srtpSuite,
-            pcapPath: pcap, pcapPlaintext: pcapPlaintext)
+            pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
         let loopback = try FileLoopback(options: options)
         let bar = ProgressBar(label: "loopback")
         let report: LoopbackReport

@@ -41,11 +41,7 @@ struct ReceiveCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Stop after this many seconds without packets (once some came).", valueName: "SECONDS"))
     var idle: Double = 5
 
-    @Option(name: .long, help: ArgumentHelp("Capture every packet received and sent to a pcap file (SRTP as on the wire).", valueName: "FILE"))
-    var pcap: String?
-
-    @Flag(name: .long, help: "With --pcap, capture the RTP/RTCP after decryption instead.")
-    var pcapPlaintext = false
+    @OptionGroup var capture: CaptureOptions
 
     @Flag(name: .long, help: "Print the JSON report on stdout instead of the summary.")
     var json = false
@@ -57,12 +53,10 @@ struct ReceiveCommand: ParsableCommand {
         }
         guard wait > 0 else { throw CLIError.invalidValue(option: "--wait", value: "\(wait)", expected: "give a positive number of seconds") }
         guard idle > 0 else { throw CLIError.invalidValue(option: "--idle", value: "\(idle)", expected: "give a positive number of seconds") }
-        if pcapPlaintext && pcap == nil {
-            throw CLIError.invalidValue(option: "--pcap-plaintext", value: "set", expected: "give --pcap FILE too")
-        }
+        try capture.check()
         let receiver = try CallReceiver(options: ReceiveOptions(
             sdpPath: sdp, outputDirectory: out, maximumSeconds: duration, waitSeconds: wait, idleSeconds: idle,
-            pcapPath: pcap, pcapPlaintext: pcapPlaintext))
+            pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext))
         signal(SIGINT) { _ in receiveInterrupted = 1 }
         signal(SIGTERM) { _ in receiveInterrupted = 1 }
         let bar = ProgressBar(label: "receive")

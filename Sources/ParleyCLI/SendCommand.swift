@@ -71,11 +71,7 @@ struct SendCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Wait this long after writing the SDP before sending (time to start the receiver).", valueName: "SECONDS"))
     var startDelay: Double = 0
 
-    @Option(name: .long, help: ArgumentHelp("Capture every packet sent and received to a pcap file (SRTP as on the wire).", valueName: "FILE"))
-    var pcap: String?
-
-    @Flag(name: .long, help: "With --pcap, capture the RTP/RTCP before encryption instead.")
-    var pcapPlaintext = false
+    @OptionGroup var capture: CaptureOptions
 
     @Flag(name: .long, help: "Use a WAV that was cut short instead of refusing it.")
     var acceptTruncated = false
@@ -103,9 +99,7 @@ struct SendCommand: ParsableCommand {
             }
             keyBytes = Array(data)
         }
-        if pcapPlaintext && pcap == nil {
-            throw CLIError.invalidValue(option: "--pcap-plaintext", value: "set", expected: "give --pcap FILE too")
-        }
+        try capture.check()
         if let duration, !(duration > 0) {
             throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds")
         }
@@ -124,7 +118,7 @@ struct SendCommand: ParsableCommand {
             audioPath: audio, videoPath: video, destination: destination, sdpPath: sdp, suite: srtpSuite, keyAndSalt: keyBytes,
             opus: opus, videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000,
             keyframeInterval: keyframeInterval, maximumSeconds: duration, startDelay: startDelay,
-            acceptTruncatedAudio: acceptTruncated, pcapPath: pcap, pcapPlaintext: pcapPlaintext)
+            acceptTruncatedAudio: acceptTruncated, pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
         let sender = try CallSender(options: options)
         let bar = ProgressBar(label: "send")
         let report: SendReport
