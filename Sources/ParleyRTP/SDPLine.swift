@@ -32,6 +32,24 @@ public struct SDPLine: Equatable, Sendable {
         guard type == "a", let value else { return nil }
         return SDPAttribute(parsing: value)
     }
+
+    /// Moves the kept lines that repeat an interpreted line (those `repeats` picks) after
+    /// it, `index` being its place among the section's interpreted lines, and the kept
+    /// lines after them with them (positions stay non-decreasing).
+    ///
+    /// The parser interprets the first such line and keeps the others, while
+    /// `serialized()` writes the interpreted lines in canonical order: a kept repeat whose
+    /// position falls before the interpreted line would be read back as the interpreted
+    /// one. That happens when the text lacks a line that serialization always writes
+    /// (`s=` before `t=`) or has its lines in another order (`a=rtcp-mux` before
+    /// `a=mid`); see SDPRoundTripTests.
+    static func place(_ lines: inout [SDPLine], after index: Int, where repeats: (SDPLine) -> Bool) {
+        var floor = 0
+        for i in lines.indices {
+            if repeats(lines[i]) { floor = index + 1 }
+            lines[i].position = max(lines[i].position, floor)
+        }
+    }
 }
 
 /// An `a=name[:value]` attribute kept as text.

@@ -204,6 +204,36 @@ struct SDPGenerator {
         }
     }
 
+    /// Found by FuzzSDP (Fuzz/artifacts/FuzzSDP-crash-395bb…, minimized): with no s= line,
+    /// the kept second t= had position 1 (after o=), so serialization wrote it before the
+    /// default s= and the first t=, and parsing read it back as the timing line.
+    @Test func repeatedTimingLineWithoutSessionNameSurvives() throws {
+        let sdp = try SessionDescription.parse("v=0\r\nt=0 0\r\nt=0 0\r\n")
+        #expect(sdp.otherLines == [SDPLine("t=0 0", position: 3)])
+        #expect(try SessionDescription.parse(sdp.serialized()) == sdp)
+        #expect(sdp.serialized() == "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nt=0 0\r\n")
+    }
+
+    /// Kept lines that repeat an interpreted one (a further t=, a second a=rtcp-mux) come
+    /// back as kept lines whatever the order of the text, and so do the lines after them.
+    @Test(arguments: [
+        // The fuzzer's input, as found.
+        "v=0\r\no=- 1 1 IN IP< 127.\r01.\n5.s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n0.1\r\nt=0 0\r\n"
+            + "m=audio 5004 R5004 RTP/SAVP 111\r\na=r\0\0\0\0\0\0tpmap:055 opus/48000/2\r\n"
+            + "a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtcp-mux\r\na=ssrc:1 cname:x\r\n"
+            + "a=extmap:1 urn:ietf:params:nack pli\r\n",
+        "v=0\nt=1 2\nt=3 4\ns=x\nb=AS:1\nc=IN IP4 1.2.3.4\n",
+        "v=0\nt=1 2\nr=7d 1h 0 25h\nt=3 4\nz=1 -1h\no=- 1 1 IN IP4 1.2.3.4\nt=5 6\ni=info\n",
+        "v=0\nm=audio 1 RTP/AVP 0\na=rtcp-mux\na=rtcp-mux\na=x-1\na=mid:a\na=sendonly\nc=IN IP4 1.2.3.4\n",
+        "v=0\nm=audio 1 RTP/AVP 0\na=rtcp-mux\na=rtcp-mux\na=rtcp:9\na=rtcp-mux\n",
+    ])
+    func repeatedLinesKeepTheirPlace(text: String) throws {
+        let sdp = try SessionDescription.parse(text)
+        let serialized = sdp.serialized()
+        #expect(try SessionDescription.parse(serialized) == sdp, "\(serialized)")
+        #expect(try SessionDescription.parse(serialized).serialized() == serialized)
+    }
+
     /// Mutated descriptions either parse or throw `.sdp` naming a line that exists: never a crash.
     @Test func mutatedInputNeverCrashes() {
         let seedText = chromeOffer + "m=audio 49170 RTP/SAVP 0\r\n" + SDPCryptoTests.rfcLine + "\r\n"
