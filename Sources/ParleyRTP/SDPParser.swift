@@ -45,6 +45,7 @@ struct SDPParser {
             throw .sdp(line: max(lineNumber, 1), reason: "the text is empty; a session description starts with v=0")
         }
         try parser.finishSection()
+        parser.placeRepeatedTimingLines()
         return parser.description
     }
 
@@ -146,7 +147,13 @@ struct SDPParser {
     }
 
     private mutating func finishSection() throws(RTPError) {
-        guard let media = section else { return }
+        guard var media = section else { return }
+        if media.isRTP && media.rtcpMux {
+            // A repeated a=rtcp-mux is kept; it must be written after the interpreted one.
+            let index = (media.connection == nil ? 0 : 1) + media.bandwidths.count + (media.mid == nil ? 0 : 1)
+                + (media.direction == nil ? 0 : 1) + (media.rtcp == nil ? 0 : 1)
+            SDPLine.place(&media.otherLines, after: index) { $0.text == "a=rtcp-mux" }
+        }
         for (pt, line) in fmtpLines.sorted(by: { $0.value < $1.value }) {
             if let problem = media.fmtps[pt]?.problem(for: media.rtpmaps[pt]) {
                 throw .sdp(line: line, reason: "a=fmtp:\(pt): \(problem)")
@@ -269,6 +276,12 @@ struct SDPParser {
             return false
         }
         return true
+    }
+
+    /// Kept `t=` lines (further time periods) must be written after the interpreted one.
+    private mutating func placeRepeatedTimingLines() {
+        let index = 2 + (description.connection == nil ? 0 : 1) + description.bandwidths.count
+        SDPLine.place(&description.otherLines, after: index) { $0.type == "t" }
     }
 
     // MARK: Kept lines

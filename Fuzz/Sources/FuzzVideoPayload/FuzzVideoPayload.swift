@@ -3,11 +3,15 @@ import ParleyRTP
 /// The input as a run of RTP payloads for the VP8 and VP9 depayloaders: 2 bytes of length
 /// and 1 byte of flags (marker, sequence step) before each payload. Frame assembly must
 /// never crash, and an assembled frame must lie within what was fed.
-nonisolated(unsafe) private var vp8 = VP8Depayloader()
-nonisolated(unsafe) private var vp9 = VP9Depayloader()
-
+///
+/// Each input gets fresh depayloaders: with a pair kept across inputs, a frame could
+/// complete from packets of an earlier input, and the size check (against this input's
+/// bytes only) would report a frame that is legitimately larger. Fresh state also makes
+/// every finding reproduce from its input alone.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let vp8 = VP8Depayloader()
+    let vp9 = VP9Depayloader()
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     var offset = 0
     var sequence: UInt16 = 65_530
