@@ -121,14 +121,7 @@ public struct VP8PayloadDescriptor: Sendable, Equatable {
             | (temporalLayerID != nil ? 0x20 : 0) | (keyIndex != nil ? 0x10 : 0)
         var index = 2
         if let pictureID {
-            if pictureIDIs15Bit {
-                out[index] = 0x80 | UInt8(truncatingIfNeeded: pictureID >> 8)
-                out[index + 1] = UInt8(truncatingIfNeeded: pictureID)
-                index += 2
-            } else {
-                out[index] = UInt8(truncatingIfNeeded: pictureID) & 0x7F
-                index += 1
-            }
+            index += PayloadPictureID.write(pictureID, is15Bit: pictureIDIs15Bit, into: out, at: index)
         }
         if let tl0PicIdx {
             out[index] = tl0PicIdx
@@ -167,18 +160,10 @@ public struct VP8PayloadDescriptor: Sendable, Equatable {
         let ext = bytes[1]
         var index = 2
         if ext & 0x80 != 0 {
-            try need(index + 1, "VP8 PictureID (I = 1)")
-            let high = bytes[index]
-            if high & 0x80 != 0 {
-                try need(index + 2, "VP8 15-bit PictureID (M = 1)")
-                d.pictureID = UInt16(high & 0x7F) << 8 | UInt16(bytes[index + 1])
-                d.pictureIDIs15Bit = true
-                index += 2
-            } else {
-                d.pictureID = UInt16(high)
-                d.pictureIDIs15Bit = false
-                index += 1
-            }
+            let picture = try PayloadPictureID.read(bytes, at: index, field: "VP8 PictureID (I = 1)", longField: "VP8 15-bit PictureID (M = 1)")
+            d.pictureID = picture.id
+            d.pictureIDIs15Bit = picture.is15Bit
+            index += picture.length
         }
         if ext & 0x40 != 0 {
             try need(index + 1, "VP8 TL0PICIDX (L = 1)")

@@ -126,14 +126,7 @@ public struct VP9PayloadDescriptor: Sendable, Equatable {
             | (scalabilityStructure != nil ? 0x02 : 0) | (notUpperLayerReference ? 0x01 : 0)
         var index = 1
         if let pictureID {
-            if pictureIDIs15Bit {
-                out[index] = 0x80 | UInt8(truncatingIfNeeded: pictureID >> 8)
-                out[index + 1] = UInt8(truncatingIfNeeded: pictureID)
-                index += 2
-            } else {
-                out[index] = UInt8(truncatingIfNeeded: pictureID)
-                index += 1
-            }
+            index += PayloadPictureID.write(pictureID, is15Bit: pictureIDIs15Bit, into: out, at: index)
         }
         if let layerIndices {
             out[index] = layerIndices.byte
@@ -198,18 +191,10 @@ public struct VP9PayloadDescriptor: Sendable, Equatable {
             notUpperLayerReference: first & 0x01 != 0)
         var index = 1
         if first & 0x80 != 0 {
-            try need(index + 1, "VP9 picture ID (I = 1)")
-            let high = bytes[index]
-            if high & 0x80 != 0 {
-                try need(index + 2, "VP9 15-bit picture ID (M = 1)")
-                d.pictureID = UInt16(high & 0x7F) << 8 | UInt16(bytes[index + 1])
-                d.pictureIDIs15Bit = true
-                index += 2
-            } else {
-                d.pictureID = UInt16(high)
-                d.pictureIDIs15Bit = false
-                index += 1
-            }
+            let picture = try PayloadPictureID.read(bytes, at: index, field: "VP9 picture ID (I = 1)", longField: "VP9 15-bit picture ID (M = 1)")
+            d.pictureID = picture.id
+            d.pictureIDIs15Bit = picture.is15Bit
+            index += picture.length
         } else if d.flexibleMode {
             throw RTPError.malformed(what: "VP9 payload descriptor", reason: "flexible mode (F = 1) without a picture ID (I = 0)")
         }
