@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What can go wrong in ParleySecurity. Messages say what happened and what to do.
 ///
 /// Per-packet cases carry no strings, so that throwing one allocates nothing: a flood of
@@ -36,6 +42,14 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
     case srtp(function: String, status: Int32)
     /// libsodium could not be initialized (no entropy source).
     case sodiumUnavailable
+    /// The text does not fit in the largest QR code (version 40) at this error-correction level.
+    case qrTextTooLong(byteCount: Int, errorCorrection: QRCode.Level)
+    /// The text holds a NUL character, which libqrencode's string input cannot carry.
+    case qrTextContainsNUL
+    /// Another libqrencode failure (errno: EINVAL, ENOMEM…).
+    case qrEncodingFailed(errno: Int32)
+    /// A file (a QR code PNG) could not be written.
+    case fileWriteFailed(path: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -71,6 +85,15 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
             return "libsrtp2 \(function) failed with status \(status) (\(SecurityError.statusName(status)))"
         case .sodiumUnavailable:
             return "libsodium could not be initialized; the system has no usable random source"
+        case .qrTextTooLong(let byteCount, let level):
+            return "text too long for a QR code: \(byteCount) bytes, at most \(level.maximumByteCount) fit "
+                + "at error-correction level \(level.rawValue); shorten it or use a lower level"
+        case .qrTextContainsNUL:
+            return "cannot encode a QR code: the text contains a NUL character"
+        case .qrEncodingFailed(let error):
+            return "libqrencode failed to encode the QR code (errno \(error): \(String(cString: strerror(error))))"
+        case .fileWriteFailed(let path, let error):
+            return "cannot write \(path): \(String(cString: strerror(error)))"
         }
     }
 
