@@ -36,6 +36,17 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
     case srtp(function: String, status: Int32)
     /// libsodium could not be initialized (no entropy source).
     case sodiumUnavailable
+    /// A key, nonce, seed, salt or signature of the wrong size.
+    case wrongLength(what: String, expected: Int, actual: Int)
+    /// An AEAD message did not authenticate: wrong key, nonce or associated data, or an
+    /// altered ciphertext.
+    case messageAuthenticationFailed
+    /// X25519 gave the all-zero shared secret: the peer's public key is a low-order point.
+    case lowOrderPublicKey
+    /// An algorithm this machine cannot run (AES-256-GCM without AES-NI/PCLMUL, or ARM crypto).
+    case algorithmUnavailable(String)
+    /// Another libsodium call failed.
+    case sodium(function: String, status: Int32)
 
     public var description: String {
         switch self {
@@ -71,6 +82,18 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
             return "libsrtp2 \(function) failed with status \(status) (\(SecurityError.statusName(status)))"
         case .sodiumUnavailable:
             return "libsodium could not be initialized; the system has no usable random source"
+        case .wrongLength(let what, let expected, let actual):
+            return "\(what) must be \(expected) bytes, got \(actual); check where it came from"
+        case .messageAuthenticationFailed:
+            return "message authentication failed: wrong key, or the message was altered; "
+                + "check both sides use the same key, nonce and associated data"
+        case .lowOrderPublicKey:
+            return "X25519 key agreement refused: the peer's public key is a low-order point "
+                + "(all-zero shared secret); the key is invalid or forged, do not use it"
+        case .algorithmUnavailable(let name):
+            return "\(name) is not available on this CPU; use XChaCha20-Poly1305 instead"
+        case .sodium(let function, let status):
+            return "libsodium \(function) failed with status \(status) (out of memory, or a limit exceeded)"
         }
     }
 
