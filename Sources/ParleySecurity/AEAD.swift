@@ -7,6 +7,10 @@ import CSodium
 /// Never reuse a nonce with the same key: use `algorithm.randomNonce()` (safe for any
 /// number of messages with XChaCha20's 24-byte nonces; with AES-GCM's 12-byte random
 /// nonces keep under 2^32 messages per key) or a counter.
+///
+/// The default algorithm, `.preferred`, depends on the CPU: two machines may differ.
+/// Anything sent to another machine must name its algorithm (in the envelope, or by
+/// protocol) and the receiver must open with that one.
 public enum AEAD {
     public enum Algorithm: String, CaseIterable, Sendable, Codable {
         /// AES-256 in Galois/Counter Mode, 12-byte nonce (`crypto_aead_aes256gcm`).
