@@ -50,6 +50,17 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
     case qrEncodingFailed(errno: Int32)
     /// A file (a QR code PNG) could not be written.
     case fileWriteFailed(path: String, errno: Int32)
+    /// A key, nonce, seed, salt or signature of the wrong size.
+    case wrongLength(what: String, expected: Int, actual: Int)
+    /// An AEAD message did not authenticate: wrong key, nonce or associated data, or an
+    /// altered ciphertext.
+    case messageAuthenticationFailed
+    /// X25519 gave the all-zero shared secret: the peer's public key is a low-order point.
+    case lowOrderPublicKey
+    /// An algorithm this machine cannot run (AES-256-GCM without AES-NI/PCLMUL, or ARM crypto).
+    case algorithmUnavailable(String)
+    /// Another libsodium call failed.
+    case sodium(function: String, status: Int32)
 
     public var description: String {
         switch self {
@@ -94,6 +105,18 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
             return "libqrencode failed to encode the QR code (errno \(error): \(String(cString: strerror(error))))"
         case .fileWriteFailed(let path, let error):
             return "cannot write \(path): \(String(cString: strerror(error)))"
+        case .wrongLength(let what, let expected, let actual):
+            return "\(what) must be \(expected) bytes, got \(actual); check where it came from"
+        case .messageAuthenticationFailed:
+            return "message authentication failed: wrong key, or the message was altered; "
+                + "check both sides use the same key, nonce and associated data"
+        case .lowOrderPublicKey:
+            return "X25519 key agreement refused: the peer's public key is a low-order point "
+                + "(all-zero shared secret); the key is invalid or forged, do not use it"
+        case .algorithmUnavailable(let name):
+            return "\(name) is not available on this CPU; use XChaCha20-Poly1305 instead"
+        case .sodium(let function, let status):
+            return "libsodium \(function) failed with status \(status) (out of memory, or a limit exceeded)"
         }
     }
 
