@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "ParleyNetwork", dependencies: ["ParleyCore", "CNice"]),
         .target(name: "ParleyMedia", dependencies: ["ParleyCore", "CSpeexDSP", "CALSA"]),
 
+        // Profile, invitations, contacts and their durable, encrypted store (control plane).
+        .target(name: "ParleyContacts", dependencies: ["ParleyCore", "ParleySecurity"]),
+
         // Pure Swift.
         .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
@@ -45,7 +48,7 @@ let package = Package(
         // Wiring.
         .target(name: "ParleyEngine", dependencies: [
             "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
-            "ParleyRTP",
+            "ParleyRTP", "ParleyContacts",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ParleyCLI", dependencies: [
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyContactsTests", dependencies: ["ParleyContacts", "ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyNetworkTests", dependencies: ["ParleyNetwork", "ParleyTestSupport"]),
         .testTarget(name: "ParleySecurityTests", dependencies: ["ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
