@@ -1,3 +1,5 @@
+import Foundation
+
 /// What can go wrong with the profile, invitations, contacts and their store. Messages say
 /// what happened and what to do; none of them ever carries key material.
 public enum ContactsError: Error, Equatable, CustomStringConvertible {
@@ -9,6 +11,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case invalidInvitation(String)
     /// Anything else, with its own message.
     case other(String)
+    /// An invitation (or an acceptance of it) arrived after its expiry (Unix seconds).
+    case invitationExpired(expiredAt: Int64)
+    /// An acceptance that cannot be used: damaged, forged, or for another invitation.
+    case invalidAcceptance(String)
+    /// An acceptance for an invitation that was already accepted (a replay).
+    case invitationAlreadyAccepted
 
     public var description: String {
         switch self {
@@ -20,6 +28,21 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "invitation refused: \(reason)"
         case .other(let message):
             return message
+        case .invitationExpired(let expiredAt):
+            return "invitation refused: it expired at \(ContactsError.utcTimestamp(expiredAt)) (Unix time \(expiredAt)); ask for a new invitation"
+        case .invalidAcceptance(let reason):
+            return "acceptance refused: \(reason)"
+        case .invitationAlreadyAccepted:
+            return "acceptance refused: this invitation was already accepted, so this is a replay; send a new invitation to add another contact"
         }
+    }
+}
+
+extension ContactsError {
+    /// `seconds` since 1970 as an ISO 8601 UTC time, e.g. `2025-01-31T12:00:00Z`.
+    static func utcTimestamp(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }
