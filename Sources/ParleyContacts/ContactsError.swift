@@ -9,6 +9,9 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case invalidInvitation(String)
     /// Anything else, with its own message.
     case other(String)
+    /// An encrypted store that does not open with the passphrase or key file given: the
+    /// key is wrong, or the store was altered.
+    case wrongKey(path: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "invitation refused: \(reason)"
         case .other(let message):
             return message
+        case .wrongKey(let path):
+            return "\(path): wrong passphrase or damaged store; check the passphrase or key file and try again"
         }
     }
 }
