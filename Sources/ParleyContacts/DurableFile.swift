@@ -18,7 +18,14 @@ public enum DurableFile {
 
     /// Writes `data` to `path` atomically with permissions `mode`. Creates missing parent
     /// directories with mode 0700. Removes temporary files left by writers that died.
-    public static func write(_ data: [UInt8], to path: String, mode: mode_t = 0o600) throws(ContactsError) {
+    ///
+    /// With `replacing: false` the file is only created: if `path` exists (even if another
+    /// process creates it at the same moment) nothing is written and `.storage` is thrown
+    /// with the reason "File exists" (the new file is linked in with `link`, never renamed
+    /// over).
+    public static func write(
+        _ data: [UInt8], to path: String, mode: mode_t = 0o600, replacing: Bool = true
+    ) throws(ContactsError) {
         let directory = parentDirectory(of: path)
         try createDirectory(directory)
         removeStaleTemporaryFiles(for: path)
@@ -36,11 +43,11 @@ public enum DurableFile {
             throw error
         }
         guard close(fd) == 0 else { throw failure(temporary, "cannot close") }
-        guard rename(temporary, path) == 0 else {
-            let error = failure(path, "cannot replace")
-            done = true
+        if replacing {
+            guard rename(temporary, path) == 0 else { throw failure(path, "cannot replace") }
+        } else {
+            guard link(temporary, path) == 0 else { throw failure(path, "cannot create") }
             unlink(temporary)
-            throw error
         }
         done = true
         try syncDirectory(directory)

@@ -79,12 +79,23 @@ public struct ProfileStore: Sendable {
         guard !exists else {
             throw ContactsError.other("a profile already exists in \(directory); use it, or remove that directory first")
         }
-        try save(profile)
+        do {
+            try save(profile, replacing: false)
+        } catch {
+            if exists {  // created by someone else meanwhile
+                throw ContactsError.other("a profile already exists in \(directory); use it, or remove that directory first")
+            }
+            throw error
+        }
         return profile
     }
 
     /// Replaces the stored profile (atomically).
     public func save(_ profile: Profile) throws(ContactsError) {
+        try save(profile, replacing: true)
+    }
+
+    private func save(_ profile: Profile, replacing: Bool) throws(ContactsError) {
         _ = try Profile.validate(name: profile.displayName)
         let data: Data
         do {
@@ -96,7 +107,7 @@ public struct ProfileStore: Sendable {
             throw ContactsError.other("cannot encode the profile: \(error)")
         }
         try DurableFile.createDirectory(directory)
-        try DurableFile.write(Array(data) + [0x0A], to: profilePath, mode: 0o600)
+        try DurableFile.write(Array(data) + [0x0A], to: profilePath, mode: 0o600, replacing: replacing)
     }
 
     /// The stored profile.

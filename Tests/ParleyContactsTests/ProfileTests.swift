@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ProfileTests {
     @Test func createThenLoad() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = ProfileStore(directory: scratch.file("home/.parley"))
         #expect(!store.exists)
@@ -14,13 +14,13 @@ import Testing
         #expect(loaded.displayName == "Ada Lovelace")
         #expect(loaded.supervisedBy == nil && loaded.issuerKey == nil)
         #expect(abs(loaded.created.timeIntervalSinceNow) < 60)
-        #expect(fileMode(store.profilePath) == 0o600)
-        #expect(fileMode(store.directory) == 0o700)
+        #expect(storeFileMode(store.profilePath) == 0o600)
+        #expect(storeFileMode(store.directory) == 0o700)
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory) == ["profile.json"])
     }
 
     @Test func saveKeepsOptionalKeys() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = ProfileStore(directory: scratch.path)
         var profile = try store.create(name: "Kid")
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func refusesEmptyAndBlankNames() {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = ProfileStore(directory: scratch.path)
         for name in ["", "   ", "\n\t"] {
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func refusesNamesOver64Bytes() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = ProfileStore(directory: scratch.path)
         #expect(throws: ContactsError.self) { try store.create(name: String(repeating: "a", count: 65)) }
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func refusesExistingProfile() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = ProfileStore(directory: scratch.path)
         try store.create(name: "First")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func loadWithoutProfileOrCorruptProfileIsAClearError() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = ProfileStore(directory: scratch.path)
         #expect {

@@ -5,16 +5,16 @@ import Testing
 
 @Suite struct StoreDurableFileTests {
     @Test func writeCreatesFileWithMode0600AndReadsBack() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let path = scratch.file("a.bin")
         try DurableFile.write([1, 2, 3], to: path)
         #expect(try DurableFile.read(path) == [1, 2, 3])
-        #expect(fileMode(path) == 0o600)
+        #expect(storeFileMode(path) == 0o600)
     }
 
     @Test func writeReplacesContentAndLeavesNoTemporaryFiles() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let path = scratch.file("state.json")
         try DurableFile.write(Array(repeating: 7, count: 100_000), to: path)
@@ -26,12 +26,12 @@ import Testing
     }
 
     @Test func createsMissingDirectoriesWithMode0700() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let path = scratch.file("one/two/file")
         try DurableFile.write([9], to: path)
-        #expect(fileMode(scratch.file("one")) == 0o700)
-        #expect(fileMode(scratch.file("one/two")) == 0o700)
+        #expect(storeFileMode(scratch.file("one")) == 0o700)
+        #expect(storeFileMode(scratch.file("one/two")) == 0o700)
         #expect(try DurableFile.read(path) == [9])
     }
 
@@ -39,7 +39,7 @@ import Testing
     /// written, next to the untouched target. The target still reads whole, and the next
     /// write succeeds and removes the dead writer's leftovers.
     @Test func killedWriterLeavesPreviousContentReadable() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let path = scratch.file("profile.json")
         let complete = Array(#"{"displayName":"Ada"}"#.utf8)
@@ -73,7 +73,7 @@ import Testing
     /// A real kill: a shell loop writes into a temporary file next to the target and is
     /// killed with SIGKILL mid-write; the target is intact.
     @Test func sigkilledChildMidWriteLeavesTargetIntact() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let path = scratch.file("profile.json")
         let complete = Array(repeating: UInt8(ascii: "x"), count: 4096)
@@ -94,8 +94,24 @@ import Testing
         #expect(try DurableFile.read(path) == [1])
     }
 
+    @Test func createOnlyNeverReplaces() throws {
+        let scratch = StoreScratchDirectory()
+        defer { scratch.remove() }
+        let path = scratch.file("once")
+        try DurableFile.write([1], to: path, replacing: false)
+        #expect {
+            try DurableFile.write([2], to: path, replacing: false)
+        } throws: { error in
+            guard case .storage(_, let reason) = error as? ContactsError else { return false }
+            return reason.contains("File exists")
+        }
+        #expect(try DurableFile.read(path) == [1])
+        #expect(storeFileMode(path) == 0o600)
+        #expect(scratch.entries() == ["once"])
+    }
+
     @Test func failuresAreStorageErrorsWithPathAndReason() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         #expect {
             try DurableFile.read(scratch.file("missing"))

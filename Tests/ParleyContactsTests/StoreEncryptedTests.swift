@@ -13,12 +13,12 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
 
 @Suite struct StoreEncryptedTests {
     @Test func roundTripWithPassphrase() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = EncryptedStore(path: scratch.file("contacts.store"), key: .passphrase("correct horse battery staple"))
         try store.save(sample)
         #expect(try store.load(Payload.self) == sample)
-        #expect(fileMode(store.path) == 0o600)
+        #expect(storeFileMode(store.path) == 0o600)
         let bytes = try DurableFile.read(store.path)
         #expect(Array(bytes.prefix(8)) == Array("PARLEYS1".utf8))
         #expect(!String(decoding: bytes, as: UTF8.self).contains("Grace"))
@@ -26,7 +26,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func wrongPassphraseIsAClearError() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let path = scratch.file("contacts.store")
         try EncryptedStore(path: path, key: .passphrase("right")).save(sample)
@@ -41,18 +41,18 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func roundTripWithKeyFileInBothAlgorithms() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let keyPath = scratch.file("store.key")
         try EncryptedStore.createKeyFile(at: keyPath)
-        #expect(fileMode(keyPath) == 0o600)
+        #expect(storeFileMode(keyPath) == 0o600)
         #expect(try DurableFile.read(keyPath).count == 32)
         #expect(throws: ContactsError.self) { try EncryptedStore.createKeyFile(at: keyPath) }
         for algorithm in AEAD.Algorithm.allCases where algorithm.isAvailable {
             let store = EncryptedStore(path: scratch.file("s-\(algorithm)"), key: .keyFile(path: keyPath), algorithm: algorithm)
             try store.save(sample)
             #expect(try store.load(Payload.self) == sample)
-            #expect(fileMode(store.path) == 0o600)
+            #expect(storeFileMode(store.path) == 0o600)
         }
         // Another key file does not open it.
         let otherKey = scratch.file("other.key")
@@ -70,7 +70,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func eachSaveUsesNewNonceAndSalt() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let keyPath = scratch.file("k")
         try EncryptedStore.createKeyFile(at: keyPath)
@@ -85,7 +85,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func everySingleByteFlipIsRefused() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let keyPath = scratch.file("k")
         try EncryptedStore.createKeyFile(at: keyPath)
@@ -111,7 +111,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func passphraseStoreRefusesFlipsInSaltAndNonce() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = EncryptedStore(path: scratch.file("s"), key: .passphrase("pw"), algorithm: .xChaCha20Poly1305)
         try store.save(sample)
@@ -131,7 +131,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func truncationAtEveryLengthIsRefused() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let keyPath = scratch.file("k")
         try EncryptedStore.createKeyFile(at: keyPath)
@@ -163,7 +163,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func failedSaveKeepsPreviousStore() throws {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let keyPath = scratch.file("k")
         try EncryptedStore.createKeyFile(at: keyPath)
@@ -176,7 +176,7 @@ private let sample = Payload(names: ["Ada", "Grace", "Émilie"], counter: 42, wh
     }
 
     @Test func missingStoreIsAStorageError() {
-        let scratch = ScratchDirectory()
+        let scratch = StoreScratchDirectory()
         defer { scratch.remove() }
         let store = EncryptedStore(path: scratch.file("none"), key: .passphrase("x"))
         #expect(!store.exists)

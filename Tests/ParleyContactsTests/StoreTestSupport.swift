@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// A fresh private directory under the system temporary directory, removed by `remove()`.
-struct ScratchDirectory {
+struct StoreScratchDirectory {
     let path: String
 
     init() {
@@ -21,7 +21,7 @@ struct ScratchDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-func fileMode(_ path: String) -> mode_t {
+func storeFileMode(_ path: String) -> mode_t {
     var info = stat()
     guard stat(path, &info) == 0 else { return 0 }
     return info.st_mode & 0o777
