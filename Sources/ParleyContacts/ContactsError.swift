@@ -17,6 +17,9 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case invalidAcceptance(String)
     /// An acceptance for an invitation that was already accepted (a replay).
     case invitationAlreadyAccepted
+    /// An encrypted store that does not open with the passphrase or key file given: the
+    /// key is wrong, or the store was altered.
+    case wrongKey(path: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,8 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "acceptance refused: \(reason)"
         case .invitationAlreadyAccepted:
             return "acceptance refused: this invitation was already accepted, so this is a replay; send a new invitation to add another contact"
+        case .wrongKey(let path):
+            return "\(path): wrong passphrase or damaged store; check the passphrase or key file and try again"
         }
     }
 }
