@@ -53,7 +53,7 @@ let package = Package(
         ]),
         .target(name: "ParleyCLI", dependencies: [
             "ParleyEngine", "ParleyCore", "ParleyCodecs", "ParleyMedia", "ParleyMetrics",
-            "ParleySecurity", "ParleyNetwork",
+            "ParleySecurity", "ParleyNetwork", "ParleyContacts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
-            "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport",
+            "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
         ]),
     ]
 )
