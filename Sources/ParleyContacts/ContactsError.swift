@@ -20,6 +20,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     /// An encrypted store that does not open with the passphrase or key file given: the
     /// key is wrong, or the store was altered.
     case wrongKey(path: String)
+    /// A signaling envelope that cannot be used: damaged, forged, for another session, or
+    /// sealed with another algorithm. It is dropped; nothing was delivered.
+    case invalidSignalingMessage(String)
+    /// A signaling envelope whose sequence number was already received, or is too old for
+    /// the replay window: a replay (or a message delayed past the window). It is dropped.
+    case signalingReplayed(sequence: UInt64)
 
     public var description: String {
         switch self {
@@ -39,6 +45,10 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "acceptance refused: this invitation was already accepted, so this is a replay; send a new invitation to add another contact"
         case .wrongKey(let path):
             return "\(path): wrong passphrase or damaged store; check the passphrase or key file and try again"
+        case .invalidSignalingMessage(let reason):
+            return "signaling message refused: \(reason); it was dropped (if this keeps happening, the contact's keys may have changed: re-add the contact)"
+        case .signalingReplayed(let sequence):
+            return "signaling message refused: sequence number \(sequence) was already received or is too old (a replay or a badly delayed message); it was dropped"
         }
     }
 }
