@@ -235,6 +235,22 @@ private struct SignalingPair {
         #expect(throws: ContactsError.self) { try SignalingSequenceStore(path: path, reserveBlock: 0) }
     }
 
+    @Test func signalingSealFailsWhenSequenceCannotBeReserved() throws {
+        let pair = try SignalingPair()
+        defer { pair.directory.remove() }
+        try DurableFile.write([0], to: pair.directory.file("blocker"))
+        let channel = try SignalingChannel(
+            root: pair.root, role: .inviter, signingKey: pair.inviterKeys.secretKey,
+            peerSigningKey: pair.acceptorKeys.publicKey, sessionID: pair.sessionID, algorithm: pair.algorithm,
+            sequences: SignalingSequenceStore(path: pair.directory.file("blocker/seq")))
+        #expect {
+            try channel.seal(SignalingMessage(kind: .offer))
+        } throws: { error in
+            if case .storage = error as? ContactsError { return true }
+            return false
+        }
+    }
+
     @Test func signalingDirectionKeysDiffer() throws {
         let pair = try SignalingPair()
         defer { pair.directory.remove() }
