@@ -61,6 +61,8 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
     case algorithmUnavailable(String)
     /// Another libsodium call failed.
     case sodium(function: String, status: Int32)
+    /// A group-call roster was refused (bad signature, member count, duplicates, malformed).
+    case groupRoster(GroupRoster.Problem)
 
     public var description: String {
         switch self {
@@ -117,6 +119,8 @@ public enum SecurityError: Error, Equatable, CustomStringConvertible {
             return "\(name) is not available on this CPU; use XChaCha20-Poly1305 instead"
         case .sodium(let function, let status):
             return "libsodium \(function) failed with status \(status) (out of memory, or a limit exceeded)"
+        case .groupRoster(let problem):
+            return problem.description
         }
     }
 
