@@ -20,6 +20,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     /// An encrypted store that does not open with the passphrase or key file given: the
     /// key is wrong, or the store was altered.
     case wrongKey(path: String)
+    /// A guardian's approval of a contact that cannot be used, and why.
+    case invalidApproval(ApprovalProblem)
+    /// A paid-tier license (entitlement) that cannot be used, and why.
+    case invalidLicense(LicenseProblem)
+    /// A call refused by the policy (before any media flows), and why.
+    case callRefused(CallRefusal)
 
     public var description: String {
         switch self {
@@ -39,6 +45,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "acceptance refused: this invitation was already accepted, so this is a replay; send a new invitation to add another contact"
         case .wrongKey(let path):
             return "\(path): wrong passphrase or damaged store; check the passphrase or key file and try again"
+        case .invalidApproval(let problem):
+            return "approval refused: \(problem)"
+        case .invalidLicense(let problem):
+            return "license refused: \(problem)"
+        case .callRefused(let refusal):
+            return "call refused: \(refusal)"
         }
     }
 }
