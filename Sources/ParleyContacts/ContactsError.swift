@@ -26,6 +26,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     /// A signaling envelope whose sequence number was already received, or is too old for
     /// the replay window: a replay (or a message delayed past the window). It is dropped.
     case signalingReplayed(sequence: UInt64)
+    /// A guardian's approval of a contact that cannot be used, and why.
+    case invalidApproval(ApprovalProblem)
+    /// A paid-tier license (entitlement) that cannot be used, and why.
+    case invalidLicense(LicenseProblem)
+    /// A call refused by the policy (before any media flows), and why.
+    case callRefused(CallRefusal)
 
     public var description: String {
         switch self {
@@ -49,6 +55,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "signaling message refused: \(reason); it was dropped (if this keeps happening, the contact's keys may have changed: re-add the contact)"
         case .signalingReplayed(let sequence):
             return "signaling message refused: sequence number \(sequence) was already received or is too old (a replay or a badly delayed message); it was dropped"
+        case .invalidApproval(let problem):
+            return "approval refused: \(problem)"
+        case .invalidLicense(let problem):
+            return "license refused: \(problem)"
+        case .callRefused(let refusal):
+            return "call refused: \(refusal)"
         }
     }
 }
