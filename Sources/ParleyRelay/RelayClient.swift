@@ -170,6 +170,7 @@ public actor RelayClient {
 
     /// Deletes delivered envelopes.
     public func ack(mailbox: MailboxID, ids: [UInt64]) async throws {
+        guard ids.count <= 4096 else { throw RelayError.malformed("ack (more than 4096 ids)") }
         var body = mailbox.bytes
         body.appendBE(UInt16(ids.count))
         for id in ids { body.appendBE(id) }
