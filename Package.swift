@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // C system libraries.
@@ -41,6 +42,13 @@ let package = Package(
         // Profile, invitations, contacts and their durable, encrypted store (control plane).
         .target(name: "ParleyContacts", dependencies: ["ParleyCore", "ParleySecurity"]),
 
+        // The signaling relay: stores and forwards sealed envelopes between mailbox ids (control plane).
+        .target(name: "ParleyRelay", dependencies: [
+            "ParleyCore", "ParleySecurity",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
         // Pure Swift.
         .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
@@ -53,7 +61,7 @@ let package = Package(
         ]),
         .target(name: "ParleyCLI", dependencies: [
             "ParleyEngine", "ParleyCore", "ParleyCodecs", "ParleyMedia", "ParleyMetrics",
-            "ParleySecurity", "ParleyNetwork", "ParleyContacts",
+            "ParleySecurity", "ParleyNetwork", "ParleyContacts", "ParleyRelay",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -70,6 +78,7 @@ let package = Package(
         .testTarget(name: "ParleyContactsTests", dependencies: ["ParleyContacts", "ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyNetworkTests", dependencies: ["ParleyNetwork", "ParleyTestSupport"]),
         .testTarget(name: "ParleySecurityTests", dependencies: ["ParleySecurity", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
