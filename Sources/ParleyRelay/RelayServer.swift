@@ -233,8 +233,10 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     /// Answers ERROR and closes: for garbage and protocol violations.
     private func fail(_ context: ChannelHandlerContext, _ reason: String) {
+        // The channel (Sendable) closes itself once the error frame is out.
+        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(RelayFrame(.error, body: Array(reason.utf8)))).whenComplete { _ in
-            context.close(promise: nil)
+            channel.close(promise: nil)
         }
     }
 
