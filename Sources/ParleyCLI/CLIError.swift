@@ -2,6 +2,7 @@
 enum CLIError: Error, CustomStringConvertible {
     case fixturesNotFound(searched: [String])
     case invalidValue(option: String, value: String, expected: String)
+    case failed(String)
 
     var description: String {
         switch self {
@@ -10,6 +11,8 @@ enum CLIError: Error, CustomStringConvertible {
                 + "set PARLEY_FIXTURES to the repository's Fixtures folder or give --audio/--video"
         case .invalidValue(let option, let value, let expected):
             return "\(option) '\(value)' is not valid: \(expected)"
+        case .failed(let message):
+            return message
         }
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 import ParleySecurity
 
 /// What the profile keeps about its correspondents, encrypted at rest in
-/// `contacts.store` (AEAD under the profile's key file `store.key`): for now the pending
-/// invitations with their per-contact secrets, waiting for an acceptance.
+/// `contacts.store` (AEAD under the profile's key file `store.key`): the pending
+/// invitations with their per-contact secrets, the acceptances waiting for the inviter's
+/// confirmation, and the established contacts. Secrets are base64 inside the encrypted
+/// store; a store written before `contacts` existed still decodes.
 public struct ContactBook: Codable, Equatable, Sendable {
     /// An invitation this profile gave out and its secrets (base64), until it is accepted or expires.
     public struct PendingInvitation: Codable, Equatable, Sendable {
@@ -15,9 +17,61 @@ public struct ContactBook: Codable, Equatable, Sendable {
         public var contribution: String
     }
 
+    /// An invitation this profile accepted, waiting for the inviter's confirmation.
+    public struct PendingAcceptance: Codable, Equatable, Sendable {
+        public var invitationID: String
+        public var uri: String
+        public var signingSecretKey: String
+        public var agreementPrivateKey: String
+        public var contribution: String
+        /// The acceptance as sent (base64).
+        public var acceptance: String
+        /// Our mailbox (hex), where the confirmation arrives.
+        public var mailbox: String
+    }
+
+    /// Which side of the invitation we were.
+    public enum Role: String, Codable, Equatable, Sendable {
+        case inviter, acceptor
+    }
+
+    /// An established contact.
+    public struct Contact: Codable, Equatable, Sendable {
+        /// The invitation id (base64), which names the contact.
+        public var id: String
+        /// The contact's display name, if known (the exchange does not carry names).
+        public var displayName: String?
+        public var role: Role
+        public var invitationURI: String
+        public var relayHint: String
+        /// Our per-contact keys (base64).
+        public var signingSecretKey: String
+        public var agreementPrivateKey: String
+        /// The peer's per-contact public keys (base64).
+        public var peerSigningKey: String
+        public var peerAgreementKey: String
+        /// The contact root (base64).
+        public var root: String
+        /// Our mailbox and the peer's (hex).
+        public var mailbox: String
+        public var peerMailbox: String
+        public var established: Int64
+    }
+
     public var pendingInvitations: [PendingInvitation] = []
+    public var pendingAcceptances: [PendingAcceptance] = []
+    public var contacts: [Contact] = []
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case pendingInvitations, pendingAcceptances, contacts }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pendingInvitations = try container.decodeIfPresent([PendingInvitation].self, forKey: .pendingInvitations) ?? []
+        pendingAcceptances = try container.decodeIfPresent([PendingAcceptance].self, forKey: .pendingAcceptances) ?? []
+        contacts = try container.decodeIfPresent([Contact].self, forKey: .contacts) ?? []
+    }
 
     public static let storeFileName = "contacts.store"
     public static let keyFileName = "store.key"
@@ -36,10 +90,231 @@ public struct ContactBook: Codable, Equatable, Sendable {
 
     /// Records a new invitation and its secrets.
     public mutating func add(_ invitation: Invitation, secrets: InvitationSecrets) {
-        func b64(_ secret: SecretBytes) -> String { Data(secret.copyBytes()).base64EncodedString() }
         pendingInvitations.append(PendingInvitation(
-            invitationID: Data(invitation.invitationID).base64EncodedString(), uri: invitation.uri,
+            invitationID: b64(invitation.invitationID), uri: invitation.uri,
             expiry: invitation.expiry, signingSecretKey: b64(secrets.signingKeyPair.secretKey),
             agreementPrivateKey: b64(secrets.agreementKeyPair.privateKey), contribution: b64(secrets.contribution)))
+    }
+}
+
+// MARK: - The exchange, without the network
+
+/// A message to put into a relay mailbox.
+public struct OutgoingEnvelope: Equatable, Sendable {
+    public var mailbox: [UInt8]
+    public var bytes: [UInt8]
+    public var relayHint: String
+}
+
+extension ContactBook {
+    /// Accepts the invitation in `uri`: checks it, makes the acceptance, and records its
+    /// secrets until the confirmation arrives. Returns the acceptance for the inviter's mailbox.
+    ///
+    /// - Throws: `.invalidInvitation`, `.invitationExpired`, or `.other` if this profile
+    ///   already accepted it or made it.
+    public mutating func accept(uri: String, now: Date = Date()) throws(ContactsError) -> OutgoingEnvelope {
+        let invitation = try Invitation.parse(uri: uri, now: now)
+        let id = b64(invitation.invitationID)
+        guard !pendingInvitations.contains(where: { $0.invitationID == id }) else {
+            throw ContactsError.other("this is your own invitation; give it to the person you want to add")
+        }
+        guard !pendingAcceptances.contains(where: { $0.invitationID == id }), !contacts.contains(where: { $0.id == id })
+        else {
+            throw ContactsError.other("you already accepted this invitation; run `parley contacts sync` to finish it")
+        }
+        let (acceptance, secrets) = try Acceptance.create(for: invitation, now: now)
+        defer { secrets.wipe() }
+        let mailbox = try ContactMailboxes.acceptor(
+            invitationID: invitation.invitationID, acceptorSigningKey: acceptance.signingKey)
+        pendingAcceptances.append(PendingAcceptance(
+            invitationID: id, uri: uri, signingSecretKey: b64(secrets.signingKeyPair.secretKey),
+            agreementPrivateKey: b64(secrets.agreementKeyPair.privateKey), contribution: b64(secrets.contribution),
+            acceptance: b64(acceptance.encoded), mailbox: hex(mailbox)))
+        return OutgoingEnvelope(
+            mailbox: try ContactMailboxes.inviter(invitationID: invitation.invitationID), bytes: acceptance.encoded,
+            relayHint: invitation.relayHint)
+    }
+
+    /// The inviter's mailboxes to drain, with the per-contact key that claims each: those
+    /// of pending invitations and of contacts we invited (where a replay would land).
+    public func inviterMailboxes() throws(ContactsError) -> [(mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] {
+        var result: [(mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] = []
+        for pending in pendingInvitations {
+            let invitation = try restoreInvitation(pending.uri)
+            result.append((try ContactMailboxes.inviter(invitationID: invitation.invitationID), invitation.relayHint,
+                           try signingKeyPair(pending.signingSecretKey)))
+        }
+        for contact in contacts where contact.role == .inviter {
+            result.append((try unhex(contact.mailbox), contact.relayHint, try signingKeyPair(contact.signingSecretKey)))
+        }
+        return result
+    }
+
+    /// The acceptor's mailboxes to drain (pending acceptances), with their claim keys.
+    public func acceptorMailboxes() throws(ContactsError) -> [(mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] {
+        var result: [(mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] = []
+        for pending in pendingAcceptances {
+            let invitation = try restoreInvitation(pending.uri)
+            result.append((try unhex(pending.mailbox), invitation.relayHint, try signingKeyPair(pending.signingSecretKey)))
+        }
+        return result
+    }
+
+    /// The inviter's side: opens an acceptance found in the mailbox `mailbox`, makes the
+    /// confirmation, and turns the pending invitation into a contact.
+    ///
+    /// - Throws: `.invitationAlreadyAccepted` for a second acceptance of an invitation
+    ///   (a replay), `.invalidAcceptance`, `.invitationExpired`.
+    public mutating func receiveAcceptance(
+        _ bytes: [UInt8], inMailbox mailbox: [UInt8], now: Date = Date()
+    ) throws(ContactsError) -> OutgoingEnvelope {
+        let mailboxHex = hex(mailbox)
+        if let contact = contacts.first(where: { $0.role == .inviter && $0.mailbox == mailboxHex }) {
+            // Check it as an acceptance (so garbage is reported as such), then refuse it as a replay.
+            let invitation = try restoreInvitation(contact.invitationURI)
+            let secrets = InvitationSecrets(
+                invitationID: invitation.invitationID, signingKeyPair: try signingKeyPair(contact.signingSecretKey),
+                agreementKeyPair: try agreementKeyPair(contact.agreementPrivateKey),
+                contribution: SecretBytes(copying: [UInt8](repeating: 0, count: ContactRoot.contributionLength)))
+            defer { secrets.wipe() }
+            _ = try Acceptance.open(
+                bytes, invitationSecrets: secrets, invitation: invitation,
+                acceptedInvitationIDs: [invitation.invitationID], now: Date(timeIntervalSince1970: 0))
+            throw ContactsError.invitationAlreadyAccepted
+        }
+        var found: Int?
+        for (index, pending) in pendingInvitations.enumerated() {
+            let invitation = try restoreInvitation(pending.uri)
+            if bytesEqual(try ContactMailboxes.inviter(invitationID: invitation.invitationID), mailbox) { found = index }
+        }
+        guard let index = found else { throw ContactsError.invalidAcceptance("it arrived in no mailbox of ours") }
+        let pending = pendingInvitations[index]
+        let invitation = try restoreInvitation(pending.uri)
+        let secrets = InvitationSecrets(
+            invitationID: invitation.invitationID, signingKeyPair: try signingKeyPair(pending.signingSecretKey),
+            agreementKeyPair: try agreementKeyPair(pending.agreementPrivateKey),
+            contribution: SecretBytes(copying: try unb64(pending.contribution)))
+        defer { secrets.wipe() }
+        let opened = try Acceptance.open(bytes, invitationSecrets: secrets, invitation: invitation, now: now)
+        defer { opened.contribution.wipe() }
+        let confirmation = try Confirmation.create(invitation: invitation, secrets: secrets, acceptance: opened)
+        let root = try ContactRoot.deriveForInviter(invitation: invitation, secrets: secrets, acceptance: opened)
+        defer { root.wipe() }
+        let peerMailbox = try ContactMailboxes.acceptor(
+            invitationID: invitation.invitationID, acceptorSigningKey: opened.signingKey)
+        contacts.append(Contact(
+            id: pending.invitationID, displayName: nil, role: .inviter, invitationURI: pending.uri,
+            relayHint: invitation.relayHint, signingSecretKey: pending.signingSecretKey,
+            agreementPrivateKey: pending.agreementPrivateKey, peerSigningKey: b64(opened.signingKey),
+            peerAgreementKey: b64(opened.agreementKey), root: b64(root), mailbox: mailboxHex,
+            peerMailbox: hex(peerMailbox), established: unixSeconds(now.timeIntervalSince1970)))
+        pendingInvitations.remove(at: index)
+        return OutgoingEnvelope(mailbox: peerMailbox, bytes: confirmation, relayHint: invitation.relayHint)
+    }
+
+    /// The acceptor's side: opens the inviter's confirmation found in `mailbox` and turns
+    /// the pending acceptance into a contact.
+    public mutating func receiveConfirmation(
+        _ bytes: [UInt8], inMailbox mailbox: [UInt8], now: Date = Date()
+    ) throws(ContactsError) {
+        let mailboxHex = hex(mailbox)
+        guard let index = pendingAcceptances.firstIndex(where: { $0.mailbox == mailboxHex }) else {
+            throw ContactsError.invalidAcceptance("a confirmation arrived in no mailbox of ours")
+        }
+        let pending = pendingAcceptances[index]
+        let invitation = try restoreInvitation(pending.uri)
+        let signing = try signingKeyPair(pending.signingSecretKey)
+        let agreement = try agreementKeyPair(pending.agreementPrivateKey)
+        defer {
+            signing.secretKey.wipe()
+            agreement.privateKey.wipe()
+        }
+        let inviterContribution = try Confirmation.open(
+            bytes, invitation: invitation, acceptorSigningKey: signing.publicKey,
+            acceptorAgreementPrivateKey: agreement.privateKey, acceptorAgreementKey: agreement.publicKey)
+        defer { inviterContribution.wipe() }
+        let ownContribution = SecretBytes(copying: try unb64(pending.contribution))
+        defer { ownContribution.wipe() }
+        let root = try ContactRoot.derive(
+            ownAgreementPrivateKey: agreement.privateKey, peerAgreementKey: invitation.agreementKey,
+            invitationID: invitation.invitationID, inviterContribution: inviterContribution,
+            acceptorContribution: ownContribution, inviterSigningKey: invitation.signingKey,
+            inviterAgreementKey: invitation.agreementKey, acceptorSigningKey: signing.publicKey,
+            acceptorAgreementKey: agreement.publicKey)
+        defer { root.wipe() }
+        contacts.append(Contact(
+            id: pending.invitationID, displayName: nil, role: .acceptor, invitationURI: pending.uri,
+            relayHint: invitation.relayHint, signingSecretKey: pending.signingSecretKey,
+            agreementPrivateKey: pending.agreementPrivateKey, peerSigningKey: b64(invitation.signingKey),
+            peerAgreementKey: b64(invitation.agreementKey), root: b64(root), mailbox: mailboxHex,
+            peerMailbox: hex(try ContactMailboxes.inviter(invitationID: invitation.invitationID)),
+            established: unixSeconds(now.timeIntervalSince1970)))
+        pendingAcceptances.remove(at: index)
+    }
+
+    /// Drops pending invitations that expired at `now`; returns how many.
+    @discardableResult
+    public mutating func dropExpired(now: Date = Date()) -> Int {
+        let before = pendingInvitations.count
+        let seconds = unixSeconds(now.timeIntervalSince1970)
+        pendingInvitations.removeAll { seconds >= $0.expiry }
+        return before - pendingInvitations.count
+    }
+}
+
+// MARK: - Encoding helpers
+
+func b64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+func b64(_ secret: SecretBytes) -> String { Data(secret.copyBytes()).base64EncodedString() }
+
+func unb64(_ text: String) throws(ContactsError) -> [UInt8] {
+    guard let data = Data(base64Encoded: text) else {
+        throw ContactsError.corruptStore(path: ContactBook.storeFileName, reason: "a key is not valid base64")
+    }
+    return Array(data)
+}
+
+func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+}
+
+func unhex(_ text: String) throws(ContactsError) -> [UInt8] {
+    let chars = Array(text.utf8)
+    guard chars.count % 2 == 0 else {
+        throw ContactsError.corruptStore(path: ContactBook.storeFileName, reason: "a mailbox id is not hex")
+    }
+    var bytes: [UInt8] = []
+    for index in stride(from: 0, to: chars.count, by: 2) {
+        guard let byte = UInt8(String(decoding: chars[index...index + 1], as: UTF8.self), radix: 16) else {
+            throw ContactsError.corruptStore(path: ContactBook.storeFileName, reason: "a mailbox id is not hex")
+        }
+        bytes.append(byte)
+    }
+    return bytes
+}
+
+/// An invitation stored by us, read back without the expiry check (the callers check it).
+func restoreInvitation(_ uri: String) throws(ContactsError) -> Invitation {
+    try Invitation.parse(uri: uri, now: Date(timeIntervalSince1970: 0))
+}
+
+func signingKeyPair(_ secretKey: String) throws(ContactsError) -> Ed25519.KeyPair {
+    var bytes = try unb64(secretKey)
+    defer { wipeBytes(&bytes) }
+    guard bytes.count == Ed25519.secretKeyLength else {
+        throw ContactsError.corruptStore(path: ContactBook.storeFileName, reason: "a signing key has the wrong length")
+    }
+    let seed = SecretBytes(copying: Array(bytes[..<Ed25519.seedLength]))
+    defer { seed.wipe() }
+    return try contactsSecurity("restoring a per-contact key") { () throws(SecurityError) in try Ed25519.keyPair(seed: seed) }
+}
+
+func agreementKeyPair(_ privateKey: String) throws(ContactsError) -> X25519.KeyPair {
+    var bytes = try unb64(privateKey)
+    defer { wipeBytes(&bytes) }
+    let secret = SecretBytes(copying: bytes)
+    return try contactsSecurity("restoring a per-contact key") { () throws(SecurityError) in
+        try X25519.keyPair(privateKey: secret)
     }
 }

@@ -11,6 +11,11 @@ public enum X25519 {
         public let privateKey: SecretBytes
     }
 
+    /// The key pair of a stored private key.
+    public static func keyPair(privateKey: SecretBytes) throws(SecurityError) -> KeyPair {
+        KeyPair(publicKey: try publicKey(privateKey: privateKey), privateKey: privateKey)
+    }
+
     /// A fresh random key pair.
     public static func generateKeyPair() throws(SecurityError) -> KeyPair {
         let privateKey = try SecretBytes(random: keyLength)

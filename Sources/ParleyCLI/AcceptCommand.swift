@@ -1,0 +1,225 @@
+import ArgumentParser
+import Foundation
+import ParleyContacts
+import ParleyRelay
+import ParleySecurity
+
+/// `parley accept URI`: answers an invitation through the relay it names.
+struct AcceptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accept",
+        abstract: "Accept an invitation: answer it through the relay it names.",
+        discussion: """
+            Checks the invitation (signature, expiry), makes fresh per-contact keys and a \
+            secret contribution sealed to the inviter, and leaves that answer in the \
+            invitation's mailbox at its relay. The inviter's `parley contacts sync` picks it \
+            up and answers; your `parley contacts sync` then completes the contact.
+
+            Example:
+              parley accept parley:AQ...
+            """
+    )
+
+    @OptionGroup var logging: LoggingOptions
+
+    @Argument(help: ArgumentHelp("The parley: URI of the invitation.", valueName: "URI"))
+    var uri: String
+
+    func run() throws {
+        logging.bootstrap()
+        let store = try ProfileStore()
+        _ = try store.load()
+        let contacts = ContactBook.store(in: store.directory)
+        var book: ContactBook = try contacts.load()
+        let invitation = try Invitation.parse(uri: uri.trimmingCharacters(in: .whitespacesAndNewlines))
+        let outgoing = try book.accept(uri: invitation.uri)
+        let remaining = max(60, min(Int64(24 * 3600), invitation.expiry - Int64(Date().timeIntervalSince1970)))
+        try RelayExchange.deposit(outgoing, ttl: UInt32(remaining))
+        try contacts.save(book)
+        print("Accepted invitation \(RelayExchange.shortID(invitation.invitationID)); the answer is waiting at \(invitation.relayHint).")
+        print("Next: once the inviter has run `parley contacts sync`, run `parley contacts sync` to finish.")
+    }
+}
+
+/// `parley contacts`: list and sync contacts.
+struct ContactsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contacts",
+        abstract: "List your contacts, or sync pending invitations and acceptances through the relay.",
+        subcommands: [ListContacts.self, SyncContacts.self],
+        defaultSubcommand: ListContacts.self
+    )
+
+    struct ListContacts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "Print your contacts (never their keys).")
+        @OptionGroup var logging: LoggingOptions
+
+        func run() throws {
+            logging.bootstrap()
+            let store = try ProfileStore()
+            _ = try store.load()
+            let book: ContactBook = try ContactBook.store(in: store.directory).load()
+            let formatter = ISO8601DateFormatter()
+            print(book.contacts.count == 1 ? "1 contact" : "\(book.contacts.count) contacts")
+            for contact in book.contacts {
+                let id = RelayExchange.shortID(Array(Data(base64Encoded: contact.id) ?? Data()))
+                let how = contact.role == .inviter ? "you invited them" : "they invited you"
+                let since = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(contact.established)))
+                print("  \(id)  \(contact.displayName ?? "(name unknown)")  \(how), established \(since), relay \(contact.relayHint)")
+            }
+            if !book.pendingInvitations.isEmpty || !book.pendingAcceptances.isEmpty {
+                print("Pending: \(book.pendingInvitations.count) invitation(s) not yet accepted, \(book.pendingAcceptances.count) acceptance(s) waiting for the inviter; run `parley contacts sync`.")
+            }
+        }
+    }
+
+    struct SyncContacts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sync",
+            abstract: "Fetch acceptances and confirmations from the relay and complete contacts.")
+        @OptionGroup var logging: LoggingOptions
+
+        func run() throws {
+            logging.bootstrap()
+            let store = try ProfileStore()
+            _ = try store.load()
+            try RelayExchange.sync(directory: store.directory)
+        }
+    }
+}
+
+/// The network half of the exchange: relay I/O around `ContactBook`'s steps.
+enum RelayExchange {
+    static func shortID(_ bytes: [UInt8]) -> String {
+        bytes.prefix(4).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    static func endpoint(_ hint: String) throws -> (host: String, port: Int) {
+        guard let colon = hint.lastIndex(of: ":"), let port = Int(hint[hint.index(after: colon)...]),
+              (1...65535).contains(port), colon > hint.startIndex
+        else { throw CLIError.failed("the relay hint '\(hint)' is not HOST:PORT; ask for a new invitation") }
+        var host = String(hint[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = RelayBox<Result<T, Error>>()
+        let semaphore = DispatchSemaphore(value: 0)
+        Task {
+            do { box.value = .success(try await body()) } catch { box.value = .failure(error) }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try box.value!.get()
+    }
+
+    static func contactID(_ book: ContactBook) -> String {
+        shortID(Array(Data(base64Encoded: book.contacts.last?.id ?? "") ?? Data()))
+    }
+
+    static func relayFailure(_ hint: String, _ error: Error) -> CLIError {
+        CLIError.failed("the relay at \(hint) did not answer (\(error)); check that `parley relay` runs there and try again")
+    }
+
+    static func deposit(_ envelope: OutgoingEnvelope, ttl: UInt32 = 24 * 3600) throws {
+        let (host, port) = try endpoint(envelope.relayHint)
+        guard let mailbox = MailboxID(bytes: envelope.mailbox) else { throw CLIError.failed("bad mailbox id") }
+        let bytes = envelope.bytes
+        do {
+            try blocking {
+                let client = try await RelayClient.connect(host: host, port: port)
+                do { try await client.deposit(mailbox: mailbox, envelope: bytes, ttl: ttl) } catch {
+                    await client.close()
+                    throw error
+                }
+                await client.close()
+            }
+        } catch { throw relayFailure(envelope.relayHint, error) }
+    }
+
+    /// One claimed mailbox: its envelopes, and a way to acknowledge them.
+    static func fetch(hint: String, mailbox bytes: [UInt8], key: RelayClaimKey) throws -> (RelayClient, MailboxID, [RelayEnvelope]) {
+        let (host, port) = try endpoint(hint)
+        guard let mailbox = MailboxID(bytes: bytes) else { throw CLIError.failed("bad mailbox id") }
+        do {
+            return try blocking {
+                let client = try await RelayClient.connect(host: host, port: port)
+                do {
+                    try await client.claim(mailbox: mailbox, key: key)
+                    return (client, mailbox, try await client.fetch(mailbox: mailbox))
+                } catch {
+                    await client.close()
+                    throw error
+                }
+            }
+        } catch { throw relayFailure(hint, error) }
+    }
+
+    static func ack(_ client: RelayClient, _ mailbox: MailboxID, _ ids: [UInt64]) throws {
+        try blocking {
+            if !ids.isEmpty { try await client.ack(mailbox: mailbox, ids: ids) }
+            await client.close()
+        }
+    }
+
+    /// Drains our mailboxes: answers acceptances (inviter) and completes contacts from
+    /// confirmations (acceptor). Refused envelopes are dropped and reported as an error
+    /// after everything else is done.
+    static func sync(directory: String) throws {
+        let contacts = ContactBook.store(in: directory)
+        var book: ContactBook = try contacts.load()
+        var problems: [String] = []
+        var established = 0
+
+        for entry in try book.inviterMailboxes() {
+            let fetched = try fetch(hint: entry.relayHint, mailbox: entry.mailbox, key: RelayClaimKey(entry.claimKey))
+            var done: [UInt64] = []
+            for envelope in fetched.2 {
+                done.append(envelope.id)
+                var next = book
+                let confirmation: OutgoingEnvelope
+                do {
+                    confirmation = try next.receiveAcceptance(envelope.bytes, inMailbox: entry.mailbox)
+                } catch {
+                    problems.append(error.description)
+                    continue
+                }
+                try deposit(confirmation)
+                try contacts.save(next)
+                book = next
+                established += 1
+                print("Contact established: \(contactID(book)) accepted your invitation.")
+            }
+            try ack(fetched.0, fetched.1, done)
+        }
+
+        for entry in try book.acceptorMailboxes() {
+            let fetched = try fetch(hint: entry.relayHint, mailbox: entry.mailbox, key: RelayClaimKey(entry.claimKey))
+            var done: [UInt64] = []
+            for envelope in fetched.2 {
+                done.append(envelope.id)
+                var next = book
+                do {
+                    try next.receiveConfirmation(envelope.bytes, inMailbox: entry.mailbox)
+                } catch {
+                    problems.append(error.description)
+                    continue
+                }
+                try contacts.save(next)
+                book = next
+                established += 1
+                print("Contact established: \(contactID(book)) confirmed.")
+            }
+            try ack(fetched.0, fetched.1, done)
+        }
+
+        if !problems.isEmpty {
+            throw CLIError.failed(problems.joined(separator: "; "))
+        }
+        if established == 0 {
+            print("Nothing new: \(book.pendingInvitations.count) invitation(s) and \(book.pendingAcceptances.count) acceptance(s) pending.")
+        }
+    }
+}
