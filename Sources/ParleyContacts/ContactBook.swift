@@ -118,8 +118,10 @@ extension ContactBook {
         guard !pendingInvitations.contains(where: { $0.invitationID == id }) else {
             throw ContactsError.other("this is your own invitation; give it to the person you want to add")
         }
-        guard !pendingAcceptances.contains(where: { $0.invitationID == id }), !contacts.contains(where: { $0.id == id })
-        else {
+        guard !contacts.contains(where: { $0.id == id }) else {
+            throw ContactsError.other("you already accepted this invitation and the contact is established (`parley contacts list`)")
+        }
+        guard !pendingAcceptances.contains(where: { $0.invitationID == id }) else {
             throw ContactsError.other("you already accepted this invitation; run `parley contacts sync` to finish it")
         }
         let (acceptance, secrets) = try Acceptance.create(for: invitation, now: now)

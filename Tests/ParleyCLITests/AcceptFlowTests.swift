@@ -164,4 +164,11 @@ struct AcceptFlowTests {
             confirmation = try alice.receiveAcceptance(acceptance.bytes, inMailbox: acceptance.mailbox)
         }
     }
+
+    /// A store written before contacts existed (pending invitations only) still decodes.
+    @Test func acceptOldContactBookStillDecodes() throws {
+        let old = Data(#"{"pendingInvitations":[]}"#.utf8)
+        let book = try JSONDecoder().decode(ContactBook.self, from: old)
+        #expect(book.contacts.isEmpty && book.pendingAcceptances.isEmpty && book.pendingInvitations.isEmpty)
+    }
 }
