@@ -2,7 +2,8 @@ import Foundation
 
 /// What `parley bench` measured: per-frame cost of the bare codec and crypto calls and of
 /// Parley's wrappers doing the same work in the same run, and their ratio; plus the
-/// absolute per-packet cost of the RTP code, which has no C counterpart.
+/// absolute per-packet cost of the RTP code and per-call cost of call setup, which have no
+/// C counterpart.
 public struct BenchmarkReport: Codable, Sendable, Equatable {
     /// The machine the run happened on (no host name: reports are shared).
     public struct Machine: Codable, Sendable, Equatable {
@@ -69,14 +70,14 @@ public struct BenchmarkReport: Codable, Sendable, Equatable {
 
     /// One case. Codec and SRTP cases compare Parley's path with the bare C calls doing the
     /// same work (`bareMicrosecondsPerFrame`, `ratio`, `goal`); cases without a C
-    /// counterpart (RTP serialization and parsing) give only the wrapper's time and an
+    /// counterpart (RTP serialization and parsing, call setup) give only the wrapper's time and an
     /// absolute goal (`absoluteGoalMicroseconds`), with the bare fields nil.
     public struct Case: Codable, Sendable, Equatable {
         /// e.g. "opus-encode-c10", "srtp-gcm", "rtp-parse", "audio-path", "vp9-decode".
         public var name: String
         /// What one "frame" of the case is: "frame" (a codec frame; 20 ms of audio for
         /// Opus and the audio path), "round trip" (one SRTP protect + unprotect) or
-        /// "packet" (one RTP packet). Absent in reports written before it existed: "frame".
+        /// "packet" (one RTP packet) or "call" (one call setup, both sides). Absent in reports written before it existed: "frame".
         public var unit: String?
         /// Frames (units) per repetition.
         public var frames: Int
@@ -92,13 +93,14 @@ public struct BenchmarkReport: Codable, Sendable, Equatable {
         /// For cases without a bare counterpart: the wrapper minimum, in µs per unit, it
         /// should stay under.
         public var absoluteGoalMicroseconds: Double?
-        /// ratio ≤ goal, or wrapper min ≤ absoluteGoalMicroseconds.
+        /// ratio ≤ goal, or wrapper min ≤ absoluteGoalMicroseconds (strictly under it for
+        /// call-setup, whose goal is "< 1 ms").
         public var withinGoal: Bool
         /// What the bare and the wrapper path produced in one repetition: compressed bytes
         /// for encoders, samples per channel for Opus decoding, concealment and the audio
         /// path, compressed bytes fed to the decoder for video decoding, bytes round-tripped
         /// for SRTP, packet bytes written for RTP serialization, payload bytes found for RTP
-        /// parsing. Equal when both did the same work; `bareOutput` is nil without a bare
+        /// parsing, SRTP sessions created (8 per call) for call setup. Equal when both did the same work; `bareOutput` is nil without a bare
         /// counterpart.
         public var bareOutput: Int?
         public var wrapperOutput: Int

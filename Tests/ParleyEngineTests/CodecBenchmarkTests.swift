@@ -11,14 +11,15 @@ import Testing
 @Suite("Codec benchmark")
 struct CodecBenchmarkTests {
     static let tiny = CodecBenchmark.Parameters(
-        audioFrames: 6, videoFrames: 3, repetitions: 2, videoWidth: 64, videoHeight: 48, packets: 20)
+        audioFrames: 6, videoFrames: 3, repetitions: 2, videoWidth: 64, videoHeight: 48, packets: 20, calls: 3)
 
     static let ratioGoals: [String: Double] = [
         "srtp-gcm": 1.10, "srtp-aes-cm": 1.10, "audio-path": 1.10,
         "opus-encode-c10": 1.05, "opus-encode-c5": 1.05, "opus-decode": 1.05, "opus-plc": 1.05,
         "vp8-encode": 1.05, "vp8-decode": 1.05, "vp9-encode": 1.05, "vp9-decode": 1.05,
     ]
-    static let absoluteCases: Set = ["rtp-serialize", "rtp-parse"]
+    /// Cases with no bare counterpart, and their absolute goals in µs per unit.
+    static let absoluteGoals: [String: Double] = ["rtp-serialize": 0.3, "rtp-parse": 0.3, "call-setup": 1000]
 
     @Test("a tiny run reports every case with positive, finite times and ratios")
     func structure() throws {
@@ -31,26 +32,31 @@ struct CodecBenchmarkTests {
         #expect(report.cases.map(\.name) == CodecBenchmark.caseNames)
         #expect(Set(steps) == [
             "opus-encode-c10", "opus-encode-c5", "opus-decode", "opus-plc",
-            "srtp-gcm", "srtp-aes-cm", "rtp-serialize", "rtp-parse", "audio-path",
+            "srtp-gcm", "srtp-aes-cm", "rtp-serialize", "rtp-parse", "call-setup", "audio-path",
             "vp8-encode+decode", "vp9-encode+decode",
         ])
-        #expect(steps.count == 11 * 2)
+        #expect(steps.count == 12 * 2)
         for c in report.cases {
             let video = c.name.hasPrefix("vp")
             let transport = c.name.hasPrefix("srtp") || c.name.hasPrefix("rtp")
-            #expect(c.frames == (video ? 3 : transport ? 20 : 6), "\(c.name)")
+            let call = c.name == "call-setup"
+            #expect(c.frames == (video ? 3 : transport ? 20 : call ? 3 : 6), "\(c.name)")
             #expect(c.repetitions == 2)
-            #expect(c.unit == (c.name.hasPrefix("srtp") ? "round trip" : c.name.hasPrefix("rtp") ? "packet" : "frame"))
+            #expect(c.unit == (c.name.hasPrefix("srtp") ? "round trip" : c.name.hasPrefix("rtp") ? "packet"
+                : call ? "call" : "frame"), "\(c.name)")
             for value in [c.wrapperMicrosecondsPerFrame.min, c.wrapperMicrosecondsPerFrame.median] {
                 #expect(value.isFinite && value > 0, "\(c.name): \(value)")
             }
             #expect(c.wrapperMicrosecondsPerFrame.min <= c.wrapperMicrosecondsPerFrame.median)
             #expect(c.wrapperOutput > 0, "\(c.name)")
-            if Self.absoluteCases.contains(c.name) {
+            if let absolute = Self.absoluteGoals[c.name] {
                 // No bare counterpart: absolute goal, no ratio.
                 #expect(c.bareMicrosecondsPerFrame == nil && c.ratio == nil && c.goal == nil && c.bareOutput == nil)
-                #expect(c.absoluteGoalMicroseconds == 0.3)
-                #expect(c.withinGoal == (c.wrapperMicrosecondsPerFrame.min <= 0.3))
+                #expect(c.absoluteGoalMicroseconds == absolute, "\(c.name)")
+                #expect(c.processCPU == nil)
+                // Call setup's goal is "< 1 ms": strictly under.
+                let min = c.wrapperMicrosecondsPerFrame.min
+                #expect(c.withinGoal == (call ? min < absolute : min <= absolute), "\(c.name)")
                 continue
             }
             let bare = try #require(c.bareMicrosecondsPerFrame, "\(c.name) has no bare time")
@@ -94,6 +100,8 @@ struct CodecBenchmarkTests {
         }
         #expect(report.cases.first { $0.name == "rtp-serialize" }?.wrapperOutput == 20 * 128)
         #expect(report.cases.first { $0.name == "rtp-parse" }?.wrapperOutput == 20 * 100)
+        // Call setup: eight SRTP sessions per call (two outbound, two inbound on each side).
+        #expect(report.cases.first { $0.name == "call-setup" }?.wrapperOutput == 3 * 8)
 
         let worst = try #require(report.cases.filter { $0.ratio != nil }.max { $0.ratio! < $1.ratio! })
         #expect(report.summary.worstCase == worst.name)
@@ -131,6 +139,7 @@ struct CodecBenchmarkTests {
         // Strip what older reports lack: the new cases, the new fields.
         var parameters = try #require(object["parameters"] as? [String: Any])
         parameters["packets"] = nil
+        parameters["calls"] = nil
         object["parameters"] = parameters
         var libraries = try #require(object["libraries"] as? [String: Any])
         libraries["srtp"] = nil
@@ -144,6 +153,7 @@ struct CodecBenchmarkTests {
         let data = try JSONSerialization.data(withJSONObject: object)
         let decoded = try JSONDecoder().decode(BenchmarkReport.self, from: data)
         #expect(decoded.parameters.packets == CodecBenchmark.Parameters.standard.packets)
+        #expect(decoded.parameters.calls == CodecBenchmark.Parameters.standard.calls)
         #expect(decoded.libraries.srtp == nil)
         #expect(decoded.cases.count == 4 && decoded.cases.allSatisfy { $0.unit == nil && $0.ratio != nil })
     }
@@ -218,6 +228,8 @@ struct CodecBenchmarkTests {
             CodecBenchmark.Parameters(audioFrames: 3, videoFrames: 3, repetitions: 0, videoWidth: 64, videoHeight: 48),
             CodecBenchmark.Parameters(
                 audioFrames: 3, videoFrames: 3, repetitions: 1, videoWidth: 64, videoHeight: 48, packets: 0),
+            CodecBenchmark.Parameters(
+                audioFrames: 3, videoFrames: 3, repetitions: 1, videoWidth: 64, videoHeight: 48, calls: 0),
         ] {
             #expect(throws: CodecError.self) { try CodecBenchmark(parameters: parameters).run() }
         }
