@@ -28,11 +28,11 @@ struct AcceptCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         let store = try ProfileStore()
-        _ = try store.load()
+        let profile = try store.load()
         let contacts = ContactBook.store(in: store.directory)
         var book: ContactBook = try contacts.load()
         let invitation = try Invitation.parse(uri: uri.trimmingCharacters(in: .whitespacesAndNewlines))
-        let outgoing = try book.accept(uri: invitation.uri)
+        let outgoing = try book.accept(uri: invitation.uri, displayName: profile.displayName)
         let remaining = max(60, min(Int64(24 * 3600), invitation.expiry - Int64(Date().timeIntervalSince1970)))
         try RelayExchange.deposit(outgoing, ttl: UInt32(remaining))
         try contacts.save(book)
@@ -45,39 +45,28 @@ struct AcceptCommand: ParsableCommand {
 struct ContactsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
-        abstract: "List your contacts, or sync pending invitations and acceptances through the relay.",
-        subcommands: [ListContacts.self, SyncContacts.self],
+        abstract: "List your contacts, sync them through the relay, or rotate a contact's keys.",
+        subcommands: [ListContacts.self, SyncContacts.self, RotateContact.self],
         defaultSubcommand: ListContacts.self
     )
 
     struct ListContacts: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "Print your contacts (never their keys).")
+            commandName: "list", abstract: "Print your contacts: short id, name, key index (never their keys).")
         @OptionGroup var logging: LoggingOptions
 
         func run() throws {
             logging.bootstrap()
             let store = try ProfileStore()
             _ = try store.load()
-            let book: ContactBook = try ContactBook.store(in: store.directory).load()
-            let formatter = ISO8601DateFormatter()
-            print(book.contacts.count == 1 ? "1 contact" : "\(book.contacts.count) contacts")
-            for contact in book.contacts {
-                let id = RelayExchange.shortID(Array(Data(base64Encoded: contact.id) ?? Data()))
-                let how = contact.role == .inviter ? "you invited them" : "they invited you"
-                let since = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(contact.established)))
-                print("  \(id)  \(contact.displayName ?? "(name unknown)")  \(how), established \(since), relay \(contact.relayHint)")
-            }
-            if !book.pendingInvitations.isEmpty || !book.pendingAcceptances.isEmpty {
-                print("Pending: \(book.pendingInvitations.count) invitation(s) not yet accepted, \(book.pendingAcceptances.count) acceptance(s) waiting for the inviter; run `parley contacts sync`.")
-            }
+            try RelayExchange.list(directory: store.directory)
         }
     }
 
     struct SyncContacts: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sync",
-            abstract: "Fetch acceptances and confirmations from the relay and complete contacts.")
+            abstract: "Fetch acceptances, confirmations and key rotations from the relay and complete them.")
         @OptionGroup var logging: LoggingOptions
 
         func run() throws {
@@ -161,65 +150,6 @@ enum RelayExchange {
         try blocking {
             if !ids.isEmpty { try await client.ack(mailbox: mailbox, ids: ids) }
             await client.close()
-        }
-    }
-
-    /// Drains our mailboxes: answers acceptances (inviter) and completes contacts from
-    /// confirmations (acceptor). Refused envelopes are dropped and reported as an error
-    /// after everything else is done.
-    static func sync(directory: String) throws {
-        let contacts = ContactBook.store(in: directory)
-        var book: ContactBook = try contacts.load()
-        var problems: [String] = []
-        var established = 0
-
-        for entry in try book.inviterMailboxes() {
-            let fetched = try fetch(hint: entry.relayHint, mailbox: entry.mailbox, key: RelayClaimKey(entry.claimKey))
-            var done: [UInt64] = []
-            for envelope in fetched.2 {
-                done.append(envelope.id)
-                var next = book
-                let confirmation: OutgoingEnvelope
-                do {
-                    confirmation = try next.receiveAcceptance(envelope.bytes, inMailbox: entry.mailbox)
-                } catch {
-                    problems.append(error.description)
-                    continue
-                }
-                try deposit(confirmation)
-                try contacts.save(next)
-                book = next
-                established += 1
-                print("Contact established: \(contactID(book)) accepted your invitation.")
-            }
-            try ack(fetched.0, fetched.1, done)
-        }
-
-        for entry in try book.acceptorMailboxes() {
-            let fetched = try fetch(hint: entry.relayHint, mailbox: entry.mailbox, key: RelayClaimKey(entry.claimKey))
-            var done: [UInt64] = []
-            for envelope in fetched.2 {
-                done.append(envelope.id)
-                var next = book
-                do {
-                    try next.receiveConfirmation(envelope.bytes, inMailbox: entry.mailbox)
-                } catch {
-                    problems.append(error.description)
-                    continue
-                }
-                try contacts.save(next)
-                book = next
-                established += 1
-                print("Contact established: \(contactID(book)) confirmed.")
-            }
-            try ack(fetched.0, fetched.1, done)
-        }
-
-        if !problems.isEmpty {
-            throw CLIError.failed(problems.joined(separator: "; "))
-        }
-        if established == 0 {
-            print("Nothing new: \(book.pendingInvitations.count) invitation(s) and \(book.pendingAcceptances.count) acceptance(s) pending.")
         }
     }
 }

@@ -2,31 +2,47 @@ import Foundation
 import ParleySecurity
 
 /// The answer to an invitation: the acceptor's fresh per-contact public keys and its
-/// random 32-byte contribution to the contact root, sealed to the inviter, all signed by
-/// the acceptor's per-contact Ed25519 key and bound to the invitation id and the
-/// inviter's public keys.
+/// random 32-byte contribution to the contact root, plus (version 2) its display name,
+/// sealed to the inviter, all signed by the acceptor's per-contact Ed25519 key and bound
+/// to the invitation id and the inviter's public keys.
 ///
 /// Encoding:
 ///
 ///     version (1) | invitation id (16) | acceptor Ed25519 public key (32)
 ///     | acceptor X25519 public key (32) | ephemeral X25519 public key (32)
-///     | XChaCha20-Poly1305 nonce (24) | sealed contribution (32 + 16) | signature (64)
+///     | XChaCha20-Poly1305 nonce (24) | sealed secret | signature (64)
 ///
-/// The contribution is sealed with XChaCha20-Poly1305 under
+/// The sealed secret is, in version 1, the contribution (32 + 16 bytes); in version 2
+/// (written when a display name is given) the contribution followed by the display name
+/// as a `SealedName` field: name length (1) || UTF-8 name padded with zeros to 64 bytes
+/// (32 + 65 + 16 bytes). The padding keeps every version-2 acceptance the same length, so
+/// the relay learns nothing about the name, not even its length. Both versions are read.
+///
+/// The secret is sealed with XChaCha20-Poly1305 under
 /// HKDF-SHA256(X25519(ephemeral, inviter X25519), salt: invitation id,
 /// info: "parley acceptance seal v1" || ephemeral pk || inviter X25519 pk || acceptor keys),
 /// with everything before it, plus the inviter's keys, as associated data. The signature
-/// covers `"parley acceptance v1" || inviter Ed25519 pk || inviter X25519 pk || body`.
+/// covers `"parley acceptance v1" || inviter Ed25519 pk || inviter X25519 pk || body`
+/// (the version byte in the body tells the versions apart).
 public struct Acceptance: Equatable, Sendable {
-    public static let currentVersion: UInt8 = 1
+    /// The version written when a display name travels with the acceptance.
+    public static let currentVersion: UInt8 = 2
+    /// The version without a display name (still read; written when none is given).
+    public static let version1: UInt8 = 1
     static let signatureContext = Array("parley acceptance v1".utf8)
     static let sealContext = Array("parley acceptance seal v1".utf8)
     static let aead = AEAD.Algorithm.xChaCha20Poly1305
-    static let sealedLength = ContactRoot.contributionLength + 16
-    /// Bytes of an encoded acceptance.
-    public static let encodedLength =
-        1 + Invitation.idLength + Ed25519.publicKeyLength + 2 * X25519.keyLength + 24 + sealedLength
-        + Ed25519.signatureLength
+    static func sealedLength(version: UInt8) -> Int {
+        ContactRoot.contributionLength + (version == version1 ? 0 : SealedName.fieldLength) + 16
+    }
+    /// Bytes of an encoded acceptance (version 2, with a display name); every one has this length.
+    public static let encodedLength = encodedLength(version: currentVersion)
+    /// Bytes of a version-1 acceptance (no display name).
+    public static let version1EncodedLength = encodedLength(version: version1)
+    static func encodedLength(version: UInt8) -> Int {
+        1 + Invitation.idLength + Ed25519.publicKeyLength + 2 * X25519.keyLength + 24 + sealedLength(version: version)
+            + Ed25519.signatureLength
+    }
 
     /// The bytes to send through the relay.
     public let encoded: [UInt8]
@@ -37,11 +53,24 @@ public struct Acceptance: Equatable, Sendable {
     public let agreementKey: [UInt8]
 
     /// Accepts `invitation` (already checked by `Invitation.parse`): fresh per-contact key
-    /// pairs and a fresh contribution, sealed to the inviter and signed.
+    /// pairs and a fresh contribution, sealed to the inviter with our display name and
+    /// signed (version 2; version 1, without a name, if `displayName` is nil).
     ///
-    /// - Throws: `ContactsError.invitationExpired` if it expired at `now`.
+    /// - Throws: `ContactsError.invitationExpired` if it expired at `now`, `.other` for a
+    ///   display name `Profile.validate` refuses.
     public static func create(
-        for invitation: Invitation, now: Date = Date()
+        for invitation: Invitation, displayName: String? = nil, now: Date = Date()
+    ) throws(ContactsError) -> (acceptance: Acceptance, secrets: AcceptanceSecrets) {
+        let nameField = try displayName.map { (name) throws(ContactsError) in
+            try SealedName.encode(Profile.validate(name: name))
+        }
+        return try create(for: invitation, nameField: nameField, now: now)
+    }
+
+    /// `create` with the sealed name field as given (tests use it to send names that
+    /// `Profile.validate` refuses); nil writes version 1.
+    static func create(
+        for invitation: Invitation, nameField: [UInt8]?, now: Date
     ) throws(ContactsError) -> (acceptance: Acceptance, secrets: AcceptanceSecrets) {
         guard !invitation.isExpired(now: now) else { throw ContactsError.invitationExpired(expiredAt: invitation.expiry) }
         let signing = try contactsSecurity("making a per-contact Ed25519 key") { () throws(SecurityError) in
@@ -59,7 +88,7 @@ public struct Acceptance: Equatable, Sendable {
         }
         let nonce = try contactsSecurity("drawing a nonce") { () throws(SecurityError) in try aead.randomNonce() }
 
-        var header: [UInt8] = [currentVersion]
+        var header: [UInt8] = [nameField == nil ? version1 : currentVersion]
         header += invitation.invitationID
         header += signing.publicKey
         header += agreement.publicKey
@@ -72,7 +101,7 @@ public struct Acceptance: Equatable, Sendable {
             invitation: invitation, ephemeralKey: ephemeral.publicKey,
             acceptorSigningKey: signing.publicKey, acceptorAgreementKey: agreement.publicKey)
         defer { key.wipe() }
-        var plaintext = contribution.copyBytes()
+        var plaintext = contribution.copyBytes() + (nameField ?? [])
         defer { wipeBytes(&plaintext) }
         let sealed = try contactsSecurity("sealing the contribution") { () throws(SecurityError) in
             try AEAD.seal(
@@ -111,9 +140,9 @@ public struct Acceptance: Equatable, Sendable {
         }
         var reader = InvitationReader(bytes) { ContactsError.invalidAcceptance($0) }
         let version = try reader.byte("version")
-        guard version == currentVersion else {
+        guard version == currentVersion || version == version1 else {
             throw ContactsError.invalidAcceptance(
-                "it is version \(version) and this Parley reads version \(currentVersion); update Parley")
+                "it is version \(version) and this Parley reads versions \(version1) and \(currentVersion); update Parley")
         }
         let id = try reader.take(Invitation.idLength, "invitation id")
         let signingKey = try reader.take(Ed25519.publicKeyLength, "signing key")
@@ -121,7 +150,7 @@ public struct Acceptance: Equatable, Sendable {
         let ephemeralKey = try reader.take(X25519.keyLength, "ephemeral key")
         let nonce = try reader.take(aead.nonceLength, "nonce")
         let headerLength = reader.offset
-        let sealed = try reader.take(sealedLength, "sealed contribution")
+        let sealed = try reader.take(sealedLength(version: version), "sealed contribution")
         let bodyLength = reader.offset
         let signature = try reader.take(Ed25519.signatureLength, "signature")
         try reader.expectEnd()
@@ -160,12 +189,16 @@ public struct Acceptance: Equatable, Sendable {
             throw ContactsError.invalidAcceptance("its sealed secret does not open (altered or not meant for us)")
         }
         defer { wipeBytes(&plaintext) }
-        guard plaintext.count == ContactRoot.contributionLength else {
+        guard plaintext.count == sealedLength(version: version) - 16 else {
             throw ContactsError.invalidAcceptance("its sealed secret has the wrong size")
         }
+        let contributionLength = ContactRoot.contributionLength
+        let displayName: String? = try version == version1 ? nil : SealedName.decode(
+            Array(plaintext[contributionLength...])) { ContactsError.invalidAcceptance("its display name \($0)") }
         return OpenedAcceptance(
             invitationID: id, signingKey: signingKey, agreementKey: agreementKey,
-            contribution: SecretBytes(copying: plaintext))
+            contribution: SecretBytes(copying: Array(plaintext[..<contributionLength])), version: version,
+            displayName: displayName)
     }
 
     static func sealKey(
@@ -210,4 +243,52 @@ public struct OpenedAcceptance {
     public let agreementKey: [UInt8]
     /// The acceptor's 32-byte share of the contact root.
     public let contribution: SecretBytes
+    /// The acceptance's version (1: no name; 2: with the acceptor's display name).
+    public let version: UInt8
+    /// The acceptor's display name (checked with `Profile.validate`); nil in version 1.
+    public let displayName: String?
+}
+
+/// A display name inside a sealed acceptance or confirmation, padded so that its length
+/// does not show: name length (u8, at most `Profile.maximumNameBytes`) || UTF-8 name ||
+/// zeros up to `Profile.maximumNameBytes` bytes. 65 bytes in all.
+enum SealedName {
+    static let fieldLength = 1 + Profile.maximumNameBytes
+
+    /// The field of a name already checked by `Profile.validate`.
+    static func encode(_ name: String) -> [UInt8] {
+        let bytes = Array(name.utf8.prefix(Profile.maximumNameBytes))
+        return [UInt8(bytes.count)] + bytes + [UInt8](repeating: 0, count: Profile.maximumNameBytes - bytes.count)
+    }
+
+    /// The field as given: `bytes` (any length up to 64) with a length byte that may lie.
+    static func raw(_ bytes: [UInt8], length: UInt8? = nil) -> [UInt8] {
+        let body = Array(bytes.prefix(Profile.maximumNameBytes))
+        return [length ?? UInt8(body.count)] + body + [UInt8](repeating: 0, count: Profile.maximumNameBytes - body.count)
+    }
+
+    /// Reads and checks a field; `refuse` builds the error from "is …" / "has …".
+    static func decode(
+        _ field: [UInt8], refuse: (String) -> ContactsError
+    ) throws(ContactsError) -> String {
+        guard field.count == fieldLength else { throw refuse("has the wrong size") }
+        let length = Int(field[0])
+        guard length <= Profile.maximumNameBytes else {
+            throw refuse("is \(length) bytes long; at most \(Profile.maximumNameBytes) are allowed")
+        }
+        guard field[(1 + length)...].allSatisfy({ $0 == 0 }) else { throw refuse("has bad padding") }
+        guard let name = String(validating: field[1..<(1 + length)], as: UTF8.self) else {
+            throw refuse("is not valid UTF-8")
+        }
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw refuse("is empty") }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw refuse("contains control characters")
+        }
+        do {
+            return try Profile.validate(name: name)
+        } catch {
+            if case .other(let reason) = error { throw refuse("is refused (\(reason))") }
+            throw refuse("is refused")
+        }
+    }
 }

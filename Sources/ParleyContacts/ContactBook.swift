@@ -36,10 +36,14 @@ public struct ContactBook: Codable, Equatable, Sendable {
     }
 
     /// An established contact.
+    ///
+    /// Fields added later are optional, so stores written before them still decode:
+    /// `keyIndex` nil means 0, the others nil mean "none".
     public struct Contact: Codable, Equatable, Sendable {
         /// The invitation id (base64), which names the contact.
         public var id: String
-        /// The contact's display name, if known (the exchange does not carry names).
+        /// The contact's display name, from its sealed acceptance or confirmation (nil for
+        /// contacts made by a Parley that did not exchange names).
         public var displayName: String?
         public var role: Role
         public var invitationURI: String
@@ -50,12 +54,39 @@ public struct ContactBook: Codable, Equatable, Sendable {
         /// The peer's per-contact public keys (base64).
         public var peerSigningKey: String
         public var peerAgreementKey: String
-        /// The contact root (base64).
+        /// The current contact root (base64), with index `keyIndex`.
         public var root: String
         /// Our mailbox and the peer's (hex).
         public var mailbox: String
         public var peerMailbox: String
         public var established: Int64
+        /// The index of `root`: 0 at first, +1 per completed rotation (`ContactRotation`).
+        public var keyIndex: UInt32?
+        /// The highest sequence number received from the peer on the control session
+        /// under `root` (a persisted replay floor); nil for none yet.
+        public var receivedThrough: UInt64?
+        /// The second key slot during a rotation: the next root (index + 1) after we
+        /// answered the peer's request, or the previous root (index − 1) after we switched
+        /// on the peer's answer, until the peer is seen to have switched too.
+        public var secondKey: KeySlot?
+        /// Our rotation request, until the peer answers it.
+        public var rotation: PendingRotation?
+    }
+
+    /// A contact root besides the current one (base64), with its index and replay floor.
+    public struct KeySlot: Codable, Equatable, Sendable {
+        public var root: String
+        public var keyIndex: UInt32
+        public var receivedThrough: UInt64
+    }
+
+    /// A rotation we started: our fresh X25519 private key and contribution (base64) for
+    /// the proposed key index, kept until the peer's answer arrives.
+    public struct PendingRotation: Codable, Equatable, Sendable {
+        public var keyIndex: UInt32
+        public var agreementPrivateKey: String
+        public var contribution: String
+        public var started: Int64
     }
 
     public var pendingInvitations: [PendingInvitation] = []
@@ -107,12 +138,15 @@ public struct OutgoingEnvelope: Equatable, Sendable {
 }
 
 extension ContactBook {
-    /// Accepts the invitation in `uri`: checks it, makes the acceptance, and records its
-    /// secrets until the confirmation arrives. Returns the acceptance for the inviter's mailbox.
+    /// Accepts the invitation in `uri`: checks it, makes the acceptance (sealing our
+    /// `displayName` in it, if given), and records its secrets until the confirmation
+    /// arrives. Returns the acceptance for the inviter's mailbox.
     ///
     /// - Throws: `.invalidInvitation`, `.invitationExpired`, or `.other` if this profile
-    ///   already accepted it or made it.
-    public mutating func accept(uri: String, now: Date = Date()) throws(ContactsError) -> OutgoingEnvelope {
+    ///   already accepted it or made it, or for a display name `Profile.validate` refuses.
+    public mutating func accept(
+        uri: String, displayName: String? = nil, now: Date = Date()
+    ) throws(ContactsError) -> OutgoingEnvelope {
         let invitation = try Invitation.parse(uri: uri, now: now)
         let id = b64(invitation.invitationID)
         guard !pendingInvitations.contains(where: { $0.invitationID == id }) else {
@@ -124,7 +158,7 @@ extension ContactBook {
         guard !pendingAcceptances.contains(where: { $0.invitationID == id }) else {
             throw ContactsError.other("you already accepted this invitation; run `parley contacts sync` to finish it")
         }
-        let (acceptance, secrets) = try Acceptance.create(for: invitation, now: now)
+        let (acceptance, secrets) = try Acceptance.create(for: invitation, displayName: displayName, now: now)
         defer { secrets.wipe() }
         let mailbox = try ContactMailboxes.acceptor(
             invitationID: invitation.invitationID, acceptorSigningKey: acceptance.signingKey)
@@ -137,8 +171,9 @@ extension ContactBook {
             relayHint: invitation.relayHint)
     }
 
-    /// The inviter's mailboxes to drain, with the per-contact key that claims each: those
-    /// of pending invitations and of contacts we invited (where a replay would land).
+    /// The inviter's mailboxes to drain for acceptances, with the per-contact key that
+    /// claims each: those of pending invitations. (The mailboxes of established contacts,
+    /// where replayed acceptances and signaling land, are in `contactMailboxes()`.)
     public func inviterMailboxes() throws(ContactsError) -> [(mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] {
         var result: [(mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] = []
         for pending in pendingInvitations {
@@ -146,8 +181,17 @@ extension ContactBook {
             result.append((try ContactMailboxes.inviter(invitationID: invitation.invitationID), invitation.relayHint,
                            try signingKeyPair(pending.signingSecretKey)))
         }
-        for contact in contacts where contact.role == .inviter {
-            result.append((try unhex(contact.mailbox), contact.relayHint, try signingKeyPair(contact.signingSecretKey)))
+        return result
+    }
+
+    /// The mailboxes of established contacts (`Contact.mailbox`: the one each side drained
+    /// during the exchange, so it is claimed with the same per-contact Ed25519 key,
+    /// `Contact.signingSecretKey`), where the peer's signaling envelopes arrive (and, for
+    /// contacts we invited, replayed acceptances). Pass each envelope to `receive(_:fromContact:directory:)`.
+    public func contactMailboxes() throws(ContactsError) -> [(contact: Int, mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] {
+        var result: [(contact: Int, mailbox: [UInt8], relayHint: String, claimKey: Ed25519.KeyPair)] = []
+        for (index, contact) in contacts.enumerated() {
+            result.append((index, try unhex(contact.mailbox), contact.relayHint, try signingKeyPair(contact.signingSecretKey)))
         }
         return result
     }
@@ -165,10 +209,15 @@ extension ContactBook {
     /// The inviter's side: opens an acceptance found in the mailbox `mailbox`, makes the
     /// confirmation, and turns the pending invitation into a contact.
     ///
+    /// The confirmation carries our `displayName` (sealed) unless the acceptance came from
+    /// a Parley that does not exchange names; the contact gets the acceptor's name. Nothing
+    /// changes unless everything checks out.
+    ///
     /// - Throws: `.invitationAlreadyAccepted` for a second acceptance of an invitation
-    ///   (a replay), `.invalidAcceptance`, `.invitationExpired`.
+    ///   (a replay), `.invalidAcceptance` (also for a display name that `Profile.validate`
+    ///   refuses), `.invitationExpired`.
     public mutating func receiveAcceptance(
-        _ bytes: [UInt8], inMailbox mailbox: [UInt8], now: Date = Date()
+        _ bytes: [UInt8], inMailbox mailbox: [UInt8], displayName: String? = nil, now: Date = Date()
     ) throws(ContactsError) -> OutgoingEnvelope {
         let mailboxHex = hex(mailbox)
         if let contact = contacts.first(where: { $0.role == .inviter && $0.mailbox == mailboxHex }) {
@@ -199,13 +248,14 @@ extension ContactBook {
         defer { secrets.wipe() }
         let opened = try Acceptance.open(bytes, invitationSecrets: secrets, invitation: invitation, now: now)
         defer { opened.contribution.wipe() }
-        let confirmation = try Confirmation.create(invitation: invitation, secrets: secrets, acceptance: opened)
+        let confirmation = try Confirmation.create(
+            invitation: invitation, secrets: secrets, acceptance: opened, displayName: displayName)
         let root = try ContactRoot.deriveForInviter(invitation: invitation, secrets: secrets, acceptance: opened)
         defer { root.wipe() }
         let peerMailbox = try ContactMailboxes.acceptor(
             invitationID: invitation.invitationID, acceptorSigningKey: opened.signingKey)
         contacts.append(Contact(
-            id: pending.invitationID, displayName: nil, role: .inviter, invitationURI: pending.uri,
+            id: pending.invitationID, displayName: opened.displayName, role: .inviter, invitationURI: pending.uri,
             relayHint: invitation.relayHint, signingSecretKey: pending.signingSecretKey,
             agreementPrivateKey: pending.agreementPrivateKey, peerSigningKey: b64(opened.signingKey),
             peerAgreementKey: b64(opened.agreementKey), root: b64(root), mailbox: mailboxHex,
@@ -231,7 +281,7 @@ extension ContactBook {
             signing.secretKey.wipe()
             agreement.privateKey.wipe()
         }
-        let inviterContribution = try Confirmation.open(
+        let (inviterContribution, inviterName) = try Confirmation.open(
             bytes, invitation: invitation, acceptorSigningKey: signing.publicKey,
             acceptorAgreementPrivateKey: agreement.privateKey, acceptorAgreementKey: agreement.publicKey)
         defer { inviterContribution.wipe() }
@@ -245,7 +295,7 @@ extension ContactBook {
             acceptorAgreementKey: agreement.publicKey)
         defer { root.wipe() }
         contacts.append(Contact(
-            id: pending.invitationID, displayName: nil, role: .acceptor, invitationURI: pending.uri,
+            id: pending.invitationID, displayName: inviterName, role: .acceptor, invitationURI: pending.uri,
             relayHint: invitation.relayHint, signingSecretKey: pending.signingSecretKey,
             agreementPrivateKey: pending.agreementPrivateKey, peerSigningKey: b64(invitation.signingKey),
             peerAgreementKey: b64(invitation.agreementKey), root: b64(root), mailbox: mailboxHex,
@@ -254,13 +304,36 @@ extension ContactBook {
         pendingAcceptances.remove(at: index)
     }
 
-    /// Drops pending invitations that expired at `now`; returns how many.
+    /// How long after its invitation's expiry a pending acceptance is kept: the inviter
+    /// confirms only before the expiry, and the relay keeps a confirmation this long
+    /// (`parley contacts sync` deposits it with a 24-hour time to live).
+    public static let confirmationGrace: Int64 = 24 * 3600
+
+    /// Drops pending invitations that expired at `now` (the inviter refuses acceptances
+    /// after the expiry, so their mailboxes need no more polling) and pending acceptances
+    /// whose invitation expired more than `confirmationGrace` ago (no confirmation can
+    /// arrive any more). Returns how many of each were dropped.
+    @discardableResult
+    public mutating func pruneExpired(now: Date = Date()) -> (invitations: Int, acceptances: Int) {
+        let seconds = unixSeconds(now.timeIntervalSince1970)
+        let invitations = pendingInvitations.count
+        pendingInvitations.removeAll { seconds >= $0.expiry }
+        let acceptances = pendingAcceptances.count
+        pendingAcceptances.removeAll { pending in
+            // An entry whose invitation no longer parses is kept: it is reported elsewhere.
+            guard let invitation = try? restoreInvitation(pending.uri) else { return false }
+            let (limit, overflow) = invitation.expiry.addingReportingOverflow(Self.confirmationGrace)
+            return !overflow && seconds >= limit
+        }
+        return (invitations - pendingInvitations.count, acceptances - pendingAcceptances.count)
+    }
+
+    /// Drops expired pending invitations and acceptances (see `pruneExpired`); returns how
+    /// many in all.
     @discardableResult
     public mutating func dropExpired(now: Date = Date()) -> Int {
-        let before = pendingInvitations.count
-        let seconds = unixSeconds(now.timeIntervalSince1970)
-        pendingInvitations.removeAll { seconds >= $0.expiry }
-        return before - pendingInvitations.count
+        let dropped = pruneExpired(now: now)
+        return dropped.invitations + dropped.acceptances
     }
 }
 

@@ -28,22 +28,35 @@ public enum ContactMailboxes {
     }
 }
 
-/// The inviter's answer to an acceptance: its 32-byte contribution to the contact root,
-/// sealed to the acceptor and signed with the inviter's per-contact Ed25519 key.
+/// The inviter's answer to an acceptance: its 32-byte contribution to the contact root
+/// and (version 2) its display name, sealed to the acceptor and signed with the inviter's
+/// per-contact Ed25519 key.
 ///
 ///     version (1) | invitation id (16) | XChaCha20-Poly1305 nonce (24)
-///     | sealed contribution (32 + 16) | signature (64)
+///     | sealed secret | signature (64)
+///
+/// The sealed secret is the contribution (version 1: 32 + 16 bytes), or the contribution
+/// followed by the inviter's display name as a padded `SealedName` field (version 2:
+/// 32 + 65 + 16 bytes). The inviter answers a version-1 acceptance (an older Parley) with
+/// a version-1 confirmation; both versions are read.
 ///
 /// Sealing key: HKDF-SHA256(X25519(inviter X25519, acceptor X25519), salt: invitation id,
 /// info: "parley confirmation seal v1" || inviter Ed25519 pk || inviter X25519 pk
 /// || acceptor Ed25519 pk || acceptor X25519 pk); the header and the four keys are the
 /// associated data. The signature covers "parley confirmation v1" || the four keys || body.
 public enum Confirmation {
-    public static let currentVersion: UInt8 = 1
+    /// The version written when a display name travels with the confirmation.
+    public static let currentVersion: UInt8 = 2
+    /// The version without a display name (still read; written when none is given).
+    public static let version1: UInt8 = 1
     static let signatureContext = Array("parley confirmation v1".utf8)
     static let sealContext = Array("parley confirmation seal v1".utf8)
     static let aead = AEAD.Algorithm.xChaCha20Poly1305
-    public static let encodedLength = 1 + Invitation.idLength + 24 + ContactRoot.contributionLength + 16
+    /// Bytes of a version-2 confirmation (with a display name); every one has this length.
+    public static let encodedLength = 1 + Invitation.idLength + 24 + ContactRoot.contributionLength
+        + SealedName.fieldLength + 16 + Ed25519.signatureLength
+    /// Bytes of a version-1 confirmation.
+    public static let version1EncodedLength = 1 + Invitation.idLength + 24 + ContactRoot.contributionLength + 16
         + Ed25519.signatureLength
 
     static func keys(_ invitation: Invitation, _ acceptorSigningKey: [UInt8], _ acceptorAgreementKey: [UInt8]) -> [UInt8] {
@@ -61,9 +74,21 @@ public enum Confirmation {
         return SecretBytes(copying: key)
     }
 
-    /// The inviter's confirmation for an opened acceptance.
+    /// The inviter's confirmation for an opened acceptance: version 2 with our display
+    /// name, or version 1 if `displayName` is nil or the acceptance is version 1.
+    ///
+    /// - Throws: `.other` for a display name `Profile.validate` refuses.
     public static func create(
-        invitation: Invitation, secrets: InvitationSecrets, acceptance: OpenedAcceptance
+        invitation: Invitation, secrets: InvitationSecrets, acceptance: OpenedAcceptance, displayName: String? = nil
+    ) throws(ContactsError) -> [UInt8] {
+        let name = acceptance.version == Acceptance.version1 ? nil : displayName
+        let nameField = try name.map { (name) throws(ContactsError) in try SealedName.encode(Profile.validate(name: name)) }
+        return try create(invitation: invitation, secrets: secrets, acceptance: acceptance, nameField: nameField)
+    }
+
+    /// `create` with the sealed name field as given (tests use it for refused names).
+    static func create(
+        invitation: Invitation, secrets: InvitationSecrets, acceptance: OpenedAcceptance, nameField: [UInt8]?
     ) throws(ContactsError) -> [UInt8] {
         let keys = keys(invitation, acceptance.signingKey, acceptance.agreementKey)
         let shared = try contactsSecurity("agreeing on the confirmation key") { () throws(SecurityError) in
@@ -72,8 +97,8 @@ public enum Confirmation {
         let key = try sealKey(shared: shared, invitationID: invitation.invitationID, keys: keys)
         defer { key.wipe() }
         let nonce = try contactsSecurity("drawing a nonce") { () throws(SecurityError) in try aead.randomNonce() }
-        let header = [currentVersion] + invitation.invitationID + nonce
-        var plaintext = secrets.contribution.copyBytes()
+        let header = [nameField == nil ? version1 : currentVersion] + invitation.invitationID + nonce
+        var plaintext = secrets.contribution.copyBytes() + (nameField ?? [])
         defer { wipeBytes(&plaintext) }
         let sealed = try contactsSecurity("sealing the confirmation") { () throws(SecurityError) in
             try AEAD.seal(plaintext: plaintext, additionalData: header + keys, nonce: nonce, key: key, algorithm: aead)
@@ -85,20 +110,22 @@ public enum Confirmation {
         return body + signature
     }
 
-    /// The acceptor's side: checks a confirmation and returns the inviter's contribution.
+    /// The acceptor's side: checks a confirmation and returns the inviter's contribution
+    /// and display name (nil in version 1).
     public static func open(
         _ bytes: [UInt8], invitation: Invitation, acceptorSigningKey: [UInt8],
         acceptorAgreementPrivateKey: SecretBytes, acceptorAgreementKey: [UInt8]
-    ) throws(ContactsError) -> SecretBytes {
+    ) throws(ContactsError) -> (contribution: SecretBytes, displayName: String?) {
         var reader = InvitationReader(bytes) { ContactsError.invalidAcceptance("confirmation: \($0)") }
         let version = try reader.byte("version")
-        guard version == currentVersion else {
+        guard version == currentVersion || version == version1 else {
             throw ContactsError.invalidAcceptance("the confirmation is version \(version); update Parley")
         }
         let id = try reader.take(Invitation.idLength, "invitation id")
         let nonce = try reader.take(aead.nonceLength, "nonce")
         let headerLength = reader.offset
-        let sealed = try reader.take(ContactRoot.contributionLength + 16, "sealed contribution")
+        let nameLength = version == version1 ? 0 : SealedName.fieldLength
+        let sealed = try reader.take(ContactRoot.contributionLength + nameLength + 16, "sealed contribution")
         let bodyLength = reader.offset
         let signature = try reader.take(Ed25519.signatureLength, "signature")
         try reader.expectEnd()
@@ -129,9 +156,12 @@ public enum Confirmation {
             throw ContactsError.invalidAcceptance("the confirmation's sealed secret does not open")
         }
         defer { wipeBytes(&plaintext) }
-        guard plaintext.count == ContactRoot.contributionLength else {
+        let contributionLength = ContactRoot.contributionLength
+        guard plaintext.count == contributionLength + nameLength else {
             throw ContactsError.invalidAcceptance("the confirmation's sealed secret has the wrong size")
         }
-        return SecretBytes(copying: plaintext)
+        let displayName: String? = try version == version1 ? nil : SealedName.decode(
+            Array(plaintext[contributionLength...])) { ContactsError.invalidAcceptance("the inviter's display name \($0)") }
+        return (SecretBytes(copying: Array(plaintext[..<contributionLength])), displayName)
     }
 }

@@ -32,6 +32,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case invalidLicense(LicenseProblem)
     /// A call refused by the policy (before any media flows), and why.
     case callRefused(CallRefusal)
+    /// No contact has this short id or display name.
+    case contactNotFound(String)
+    /// More than one contact matches (their short ids are given).
+    case contactAmbiguous(String, matches: [String])
+    /// A key rotation message or request that cannot be used, and why.
+    case rotationRefused(String)
 
     public var description: String {
         switch self {
@@ -61,6 +67,12 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "license refused: \(problem)"
         case .callRefused(let refusal):
             return "call refused: \(refusal)"
+        case .contactNotFound(let query):
+            return "no contact has the id or name '\(query)'; `parley contacts list` shows their ids and names"
+        case .contactAmbiguous(let query, let matches):
+            return "'\(query)' matches \(matches.count) contacts (\(matches.joined(separator: ", "))); give the id `parley contacts list` shows instead"
+        case .rotationRefused(let reason):
+            return "key rotation refused: \(reason)"
         }
     }
 }

@@ -1,5 +1,6 @@
 /// One signaling message between two contacts (design.md, "Keys"): a call offer or answer,
-/// a network candidate, a group roster, a hangup or an acknowledgement, with an opaque body.
+/// a network candidate, a group roster, a hangup or an acknowledgement, with an opaque body;
+/// or one of the three steps of a contact key rotation (`ContactRotation`).
 ///
 /// Encoding (the plaintext sealed by `SignalingChannel`): one kind byte followed by the
 /// body; the body's length is the rest of the plaintext.
@@ -11,6 +12,12 @@ public struct SignalingMessage: Equatable, Sendable {
         case roster = 4
         case hangup = 5
         case ack = 6
+        /// A request to rotate the contact root (`ContactRotation.Request`).
+        case rotate = 7
+        /// The answer to a rotation request (`ContactRotation.Answer`).
+        case rotateAck = 8
+        /// "I now seal under the new key" (`ContactRotation.Done`), sent under the new key.
+        case rotateDone = 9
     }
 
     public var kind: Kind

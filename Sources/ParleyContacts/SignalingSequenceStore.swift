@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The next send sequence number of one signaling direction, persisted so that a sequence
 /// number (and so an AEAD nonce, which is derived from it) is never used twice under the
 /// same key, even across crashes and restarts.
@@ -12,11 +18,16 @@
 ///
 /// One file per contact and direction key (the keys come from the contact root, not the
 /// session, so the sequence continues across sessions; start a new file when the root
-/// rotates). Only one store at a time may use a file: two processes sharing one would
-/// reuse numbers. Not thread-safe; use from one task.
+/// rotates): `ContactBook.sequencePath` names it
+/// `$PARLEY_HOME/signaling/<contact id hex>-<key index>-<direction>.seq`. Only one store at
+/// a time may use a file: two processes sharing one would reuse numbers. With
+/// `exclusive: true` the store holds an advisory lock (`flock`) on `<path>.lock` for its
+/// lifetime and refuses to open while another holds it. Not thread-safe; use from one task.
 ///
 /// File format (12 bytes): "PSQ1" || limit (u64 big-endian). Sequence numbers start at 1.
 public final class SignalingSequenceStore {
+    private var lockDescriptor: Int32 = -1
+
     /// The default number of sequence numbers reserved per disk write.
     public static let defaultReserveBlock: UInt64 = 64
     static let magic = Array("PSQ1".utf8)
@@ -34,12 +45,31 @@ public final class SignalingSequenceStore {
     ///
     /// - Throws: `ContactsError.storage` if the file cannot be read,
     ///   `.corruptStore` if it is not a sequence file, `.other` for a `reserveBlock` of 0.
-    public init(path: String, reserveBlock: UInt64 = SignalingSequenceStore.defaultReserveBlock) throws(ContactsError) {
+    /// - Parameter exclusive: hold `<path>.lock` (see above) while this store lives.
+    /// - Throws: also `.storage` if `exclusive` and another store holds the lock.
+    public init(
+        path: String, reserveBlock: UInt64 = SignalingSequenceStore.defaultReserveBlock, exclusive: Bool = false
+    ) throws(ContactsError) {
         guard reserveBlock > 0 else {
             throw ContactsError.other("a signaling sequence reservation block must be at least 1")
         }
         self.path = path
         self.reserveBlock = reserveBlock
+        if exclusive {
+            try DurableFile.createDirectory(DurableFile.parentDirectory(of: path))
+            let lockPath = path + ".lock"
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw ContactsError.storage(path: lockPath, reason: "cannot open the lock file (errno \(errno))")
+            }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                throw ContactsError.storage(
+                    path: lockPath,
+                    reason: "another Parley process (a call or a sync) is using this contact's signaling keys; try again when it ends")
+            }
+            lockDescriptor = fd
+        }
         if DurableFile.exists(path) {
             let bytes = try DurableFile.read(path, limit: 4096)
             guard bytes.count == Self.fileLength, Array(bytes[0..<4]) == Self.magic else {
@@ -56,6 +86,10 @@ public final class SignalingSequenceStore {
             nextSequence = 1
             reservedLimit = 1
         }
+    }
+
+    deinit {
+        if lockDescriptor >= 0 { close(lockDescriptor) }
     }
 
     /// A sequence number never returned before for this file, larger than all earlier ones.

@@ -86,7 +86,7 @@ import Testing
         let (invitation, inviterSecrets) = try Invitation.create(relayHint: "127.0.0.1:7400", now: now)
         let received = try Invitation.parse(uri: invitation.uri, now: now)
         let (acceptance, acceptorSecrets) = try Acceptance.create(for: received, now: now)
-        #expect(acceptance.encoded.count == Acceptance.encodedLength)
+        #expect(acceptance.encoded.count == Acceptance.version1EncodedLength)
         // The contribution never travels in clear.
         let contribution = acceptorSecrets.contribution.copyBytes()
         #expect(!windowsContain(acceptance.encoded, contribution))
