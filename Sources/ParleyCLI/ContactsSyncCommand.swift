@@ -171,7 +171,12 @@ extension RelayExchange {
                 do {
                     receipt = try next.receive(envelope.bytes, fromContact: entry.contact, directory: directory)
                 } catch {
-                    problems.append("\(label(book.contacts[entry.contact])): \(error.description)")
+                    switch error {
+                    case .invitationAlreadyAccepted, .invalidAcceptance:
+                        problems.append(error.description)  // someone's acceptance, not the contact's
+                    default:
+                        problems.append("\(label(book.contacts[entry.contact])): \(error.description)")
+                    }
                     continue
                 }
                 // Saved before the answers leave: if a deposit fails, the peer can ask
