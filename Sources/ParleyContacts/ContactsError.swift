@@ -32,6 +32,8 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case invalidLicense(LicenseProblem)
     /// A call refused by the policy (before any media flows), and why.
     case callRefused(CallRefusal)
+    /// The other side of a call setup declined the call (it says no more than that).
+    case callDeclined(CallDecline)
 
     public var description: String {
         switch self {
@@ -61,6 +63,8 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "license refused: \(problem)"
         case .callRefused(let refusal):
             return "call refused: \(refusal)"
+        case .callDeclined(let reason):
+            return "call not answered: \(reason)"
         }
     }
 }
