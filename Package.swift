@@ -12,7 +12,7 @@ let package = Package(
     products: [
         .executable(name: "parley", targets: ["parley"]),
         // The media readers and codec wrappers, for the separate fuzzing package in Fuzz/.
-        .library(name: "ParleyKit", targets: ["ParleyCore", "ParleyMedia", "ParleyCodecs", "ParleyRTP"]),
+        .library(name: "ParleyKit", targets: ["ParleyCore", "ParleyMedia", "ParleyCodecs", "ParleyRTP", "ParleySecurity", "ParleyContacts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -83,6 +83,7 @@ let package = Package(
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
             "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
+            "ParleyRelay", "ParleySecurity",
         ]),
     ]
 )

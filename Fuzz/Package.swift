@@ -26,6 +26,7 @@ let package = Package(
         .executableTarget(name: "FuzzRTCP", dependencies: fuzzDependencies),
         .executableTarget(name: "FuzzSDP", dependencies: fuzzDependencies),
         .executableTarget(name: "FuzzVideoPayload", dependencies: fuzzDependencies),
+        .executableTarget(name: "FuzzContacts", dependencies: fuzzDependencies),
     ]
 )
 

@@ -37,6 +37,10 @@ enum LoopbackSummary {
             lines.append("Transport  RTP over SRTP (\(t.srtpSuite)), in process, perfect link")
             lines.append("  packets     \(sent) sent\(retransmitted > 0 ? " (+\(retransmitted) resent)" : ""), \(t.receiver.packetsReceived) received, \(t.receiver.dropped) dropped; \(f(t.wireBitrate / 1000)) kbit/s on the wire")
             lines.append("  RTCP        \(t.rtcp.reportsSent) reports sent, \(t.rtcp.senderReportsReceived) SR received, NACK \(t.rtcp.nackPacketsReceived) (\(t.rtcp.retransmissionsSent) resent), PLI \(t.rtcp.pliReceived)" + (t.rtcp.roundTripTime.map { String(format: ", RTT %.1f ms", $0 * 1000) } ?? ""))
+            if let k = t.keys {
+                lines.append("  keys        per-SSRC from the call key schedule of \(k.caller) and \(k.callee)'s contact session (call \(k.callID.prefix(8)))")
+                lines.append("  SAS         \(k.shortAuthenticationString)")
+            }
             if t.receiver.dropped > 0 {
                 lines.append("  drops       SRTP auth \(t.receiver.srtpAuthenticationFailures), replay \(t.receiver.srtpReplayFailures), malformed \(t.receiver.srtpMalformedPackets + t.receiver.malformedRTPPackets), unknown PT \(t.receiver.unknownPayloadType)")
             }

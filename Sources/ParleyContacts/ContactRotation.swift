@@ -191,6 +191,31 @@ func bigEndian(_ value: UInt32) -> [UInt8] {
      UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
 }
 
+extension ContactBook.Contact {
+    /// The root of key index `index`: the current one (`root`) or, during a rotation, the
+    /// second slot's. A call keyed from the contact root should use the root of the key
+    /// index its offer was sealed under (the callee: `SignalingChannel.lastOpenedKeyIndex`
+    /// after opening the offer), so that both sides agree even while one has switched.
+    ///
+    /// - Throws: `.other` if this contact holds no root of that index.
+    public func rootSecret(keyIndex index: UInt32) throws(ContactsError) -> SecretBytes {
+        let text: String
+        if index == currentKeyIndex {
+            text = root
+        } else if let slot = secondKey, slot.keyIndex == index {
+            text = slot.root
+        } else {
+            throw ContactsError.other("this contact holds no key \(index) (it is at key \(currentKeyIndex))")
+        }
+        var bytes = try unb64(text)
+        defer { wipeBytes(&bytes) }
+        guard bytes.count == ContactRoot.length else {
+            throw ContactsError.corruptStore(path: ContactBook.storeFileName, reason: "a contact root has the wrong length")
+        }
+        return SecretBytes(copying: bytes)
+    }
+}
+
 // MARK: - Contacts: channels, rotation steps, incoming envelopes
 
 /// What `ContactBook.receive` did with one envelope from a contact's mailbox.

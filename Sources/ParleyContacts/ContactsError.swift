@@ -32,6 +32,8 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case invalidLicense(LicenseProblem)
     /// A call refused by the policy (before any media flows), and why.
     case callRefused(CallRefusal)
+    /// The other side of a call setup declined the call (it says no more than that).
+    case callDeclined(CallDecline)
     /// No contact has this short id or display name.
     case contactNotFound(String)
     /// More than one contact matches (their short ids are given).
@@ -67,6 +69,8 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "license refused: \(problem)"
         case .callRefused(let refusal):
             return "call refused: \(refusal)"
+        case .callDeclined(let reason):
+            return "call not answered: \(reason)"
         case .contactNotFound(let query):
             return "no contact has the id or name '\(query)'; `parley contacts list` shows their ids and names"
         case .contactAmbiguous(let query, let matches):

@@ -4,6 +4,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case noInput
     case invalidOption(String)
     case cannotCreateOutput(path: String, reason: String)
+    /// The two sides of an in-process call derived different keys (a bug).
+    case keyAgreementFailed
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             return message
         case .cannotCreateOutput(let path, let reason):
             return "\(path): cannot create the output directory: \(reason)"
+        case .keyAgreementFailed:
+            return "the two sides of the call derived different keys; this is a bug in Parley, please report it"
         }
     }
 }

@@ -86,7 +86,13 @@ public final class FileLoopback {
     public init(options: LoopbackOptions) throws {
         guard options.audioPath != nil || options.videoPath != nil else { throw EngineError.noInput }
         self.options = options
-        call = try LoopbackCall(suite: options.srtpSuite)
+        // The two simulated people become contacts and set the call up; its keys key SRTP.
+        let participants = try LoopbackParticipants(suite: options.srtpSuite)
+        call = try LoopbackCall(suite: options.srtpSuite, participants: participants)
+        Self.logger.info("call keyed from the contact session", metadata: [
+            "caller": "\(participants.caller.displayName)", "callee": "\(participants.callee.displayName)",
+            "callID": "\(participants.callID)", "sas": "\(participants.shortAuthenticationString)",
+        ])
         if let path = options.audioPath {
             audio = try AudioLane(path: path, configuration: options.opus, acceptTruncated: options.acceptTruncatedAudio, call: call)
         }
@@ -159,6 +165,7 @@ public final class FileLoopback {
         do { try audio?.close() } catch { closeFailure = closeFailure ?? error }
         do { try video?.close() } catch { closeFailure = closeFailure ?? error }
         do { try call.close() } catch { closeFailure = closeFailure ?? error }
+        defer { call.participants.close() }  // hangup: ephemeral and call secrets wiped
         failure = failure ?? closeFailure
         let seconds = max(audio?.seconds ?? 0, video?.seconds ?? 0)
         progress(LoopbackProgress(seconds: seconds, totalSeconds: total ?? seconds,

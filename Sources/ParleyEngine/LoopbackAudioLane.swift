@@ -40,6 +40,7 @@ final class AudioLane {
         referenceMono.reserveCapacity(min(analysisLimit, max(0, expected)))
         receivedMono.reserveCapacity(referenceMono.capacity)
         let identity = try LoopbackCall.randomStreamIdentity()
+        try call.addStream(ssrc: identity.ssrc)
         sendStream = try AudioSendStream(
             configuration: configuration, sender: call.sender, payloadType: LoopbackCall.audioPayloadType,
             ssrc: identity.ssrc, initialSequenceNumber: identity.sequenceNumber, initialTimestamp: identity.timestamp)

@@ -3,8 +3,10 @@ import ParleyMedia
 import ParleyRTP
 import ParleySecurity
 
-/// The secure RTP path of an in-process call: fresh SRTP keys, the sender, a perfect
-/// link and the receiver, plus an optional pcap capture of what crosses the link.
+/// The secure RTP path of an in-process call: the sender, a perfect link and the
+/// receiver, plus an optional pcap capture of what crosses the link. The SRTP keys come
+/// from the participants' call key schedule (`LoopbackParticipants`): one key per sender
+/// SSRC, added with `addStream(ssrc:)` as each lane picks its SSRC.
 final class LoopbackCall {
     static var extensions: RTPExtensionMap { MediaProfile.extensions }
     static var audioPayloadType: UInt8 { MediaProfile.audioPayloadType }
@@ -12,28 +14,41 @@ final class LoopbackCall {
     static var vp9PayloadType: UInt8 { MediaProfile.vp9PayloadType }
 
     let suite: SRTPSuite
+    let participants: LoopbackParticipants
     let sender: SecureRTPSender
     let receiver: SecureRTPReceiver
     let link: InProcessLink
+    private let outbound: SRTPSession
+    private let inbound: SRTPSession
     private(set) var rtcp: RTCPSession!
     /// Media time of the step in progress, in seconds.
     var now = 0.0
     private var capture: PcapTap?
 
-    init(suite: SRTPSuite) throws {
+    init(suite: SRTPSuite, participants: LoopbackParticipants) throws {
         self.suite = suite
-        let key = try SRTPKeyingMaterial.random(for: suite)
-        let outbound = try SRTPSession(suite: suite, masterKey: key, direction: .outbound, allowRepeatTransmission: true)
-        let inbound = try SRTPSession(suite: suite, masterKey: key, direction: .inbound)
+        self.participants = participants
+        // The RTCP sender's SSRC is the first stream; media streams are added by the lanes.
+        let identity = try Self.randomStreamIdentity()
+        let keys = try participants.keys(suite: suite, ssrc: identity.ssrc)
+        outbound = try SRTPSession(suite: suite, masterKey: keys.outbound, direction: .outbound,
+                                   ssrc: .specific(identity.ssrc), allowRepeatTransmission: true)
+        inbound = try SRTPSession(suite: suite, masterKey: keys.inbound, direction: .inbound, ssrc: .specific(identity.ssrc))
         receiver = SecureRTPReceiver(srtp: inbound)
         link = InProcessLink(receiver: nil, clock: { 0 })
         sender = SecureRTPSender(srtp: outbound, transport: link, extensions: Self.extensions)
         link.receiver = receiver
         link.clock = { [unowned self] in self.now }
-        let identity = try Self.randomStreamIdentity()
         rtcp = RTCPSession(sender: sender, receiver: receiver, cname: "parley-\(String(identity.ssrc, radix: 16))",
                            localSSRC: identity.ssrc, sessionBandwidth: 1_000_000,
                            wallClock: { [unowned self] in 1_700_000_000 + self.now })
+    }
+
+    /// Keys the stream of `ssrc` on both sides from the call key schedule.
+    func addStream(ssrc: UInt32) throws {
+        let keys = try participants.keys(suite: suite, ssrc: ssrc)
+        try outbound.addStream(masterKey: keys.outbound, ssrc: ssrc)
+        try inbound.addStream(masterKey: keys.inbound, ssrc: ssrc)
     }
 
     static func randomStreamIdentity() throws -> (ssrc: UInt32, sequenceNumber: UInt16, timestamp: UInt32) {
@@ -58,7 +73,11 @@ final class LoopbackCall {
             kind: "rtp-srtp-in-process", srtpSuite: suite.rawValue, streams: sender.streams,
             receiver: receiver.counters,
             rtcp: rtcp.statistics,
-            wireBitrate: Double(sender.streams.map(\.wireBytesSent).reduce(0, +) * 8) / seconds)
+            wireBitrate: Double(sender.streams.map(\.wireBytesSent).reduce(0, +) * 8) / seconds,
+            keys: LoopbackReport.Keys(
+                source: "contact-session", caller: participants.caller.displayName, callee: participants.callee.displayName,
+                callID: participants.callID, shortAuthenticationString: participants.shortAuthenticationString.description,
+                signalingAEAD: AEAD.Algorithm.preferred.rawValue))
     }
 }
 

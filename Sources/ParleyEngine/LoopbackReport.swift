@@ -111,6 +111,23 @@ public struct LoopbackReport: Codable, Sendable {
         public var rtcp: RTCPSession.Statistics
         /// SRTP bytes on the wire per second of media, all streams, bit/s.
         public var wireBitrate: Double
+        /// Where the SRTP keys came from.
+        public var keys: Keys?
+    }
+
+    /// The key schedule of the call (design.md, "Keys"): the two simulated participants
+    /// became contacts through an invitation and acceptance, set the call up over their
+    /// sealed signaling channel, and keyed every stream from the call key schedule.
+    public struct Keys: Codable, Sendable {
+        /// "contact-session": per-SSRC SRTP keys from the call key schedule.
+        public var source: String
+        public var caller: String
+        public var callee: String
+        /// The call id, hex (not secret).
+        public var callID: String
+        /// The short authentication string both sides show (equal on both sides).
+        public var shortAuthenticationString: String
+        public var signalingAEAD: String
     }
 
     public var parleyVersion: String

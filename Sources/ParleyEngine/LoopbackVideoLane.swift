@@ -43,6 +43,7 @@ final class VideoLane {
         sent = Array(repeating: VideoFrame(width: source.width, height: source.height), count: 4)
         sentTimestamps = Array(repeating: nil, count: 4)
         let identity = try LoopbackCall.randomStreamIdentity()
+        try call.addStream(ssrc: identity.ssrc)
         let payloadType = options.videoCodec == .vp8 ? LoopbackCall.vp8PayloadType : LoopbackCall.vp9PayloadType
         sendStream = try VideoSendStream(
             configuration: configuration, sender: call.sender, payloadType: payloadType, ssrc: identity.ssrc,

@@ -43,6 +43,39 @@ enum SRTPLibrary {
         replayWindowSize: Int, allowRepeatTransmission: Bool
     ) throws(SecurityError) -> OpaquePointer {
         try initialize()
+        var session: srtp_t? = nil
+        let status = try withPolicy(
+            suite: suite, masterKey: masterKey, direction: direction, ssrc: ssrc,
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: allowRepeatTransmission
+        ) { policy in srtp_create(&session, &policy) }
+        guard status == srtp_err_status_ok, let session else {
+            throw SecurityError.srtp(function: "srtp_create", status: Int32(bitPattern: status.rawValue))
+        }
+        return session
+    }
+
+    /// Adds one more stream policy (one SSRC, its own key) to an existing session.
+    static func addStream(
+        to session: OpaquePointer, suite: SRTPSuite, masterKey: [UInt8], direction: SRTPSession.Direction,
+        ssrc: UInt32, replayWindowSize: Int, allowRepeatTransmission: Bool
+    ) throws(SecurityError) {
+        let status = try withPolicy(
+            suite: suite, masterKey: masterKey, direction: direction, ssrc: .specific(ssrc),
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: allowRepeatTransmission
+        ) { policy in srtp_add_stream(session, &policy) }
+        guard status == srtp_err_status_ok else {
+            throw SecurityError.srtp(function: "srtp_add_stream", status: Int32(bitPattern: status.rawValue))
+        }
+    }
+
+    /// Builds the policy for one stream and runs `body` with it; the key copy the policy
+    /// points to is wiped afterwards (libsrtp derives its session keys inside
+    /// `srtp_create`/`srtp_add_stream` and keeps no pointer to the master key).
+    private static func withPolicy(
+        suite: SRTPSuite, masterKey: [UInt8], direction: SRTPSession.Direction, ssrc: SRTPSession.SSRC,
+        replayWindowSize: Int, allowRepeatTransmission: Bool,
+        _ body: (inout srtp_policy_t) -> srtp_err_status_t
+    ) throws(SecurityError) -> srtp_err_status_t {
         guard masterKey.count == suite.keyingMaterialLength else {
             throw SecurityError.invalidKeyLength(
                 suite: suite, expected: suite.keyingMaterialLength, actual: masterKey.count)
@@ -64,19 +97,12 @@ enum SRTPLibrary {
         policy.window_size = UInt(replayWindowSize)
         policy.allow_repeat_tx = allowRepeatTransmission ? 1 : 0
         policy.next = nil
-        // libsrtp derives the session keys inside srtp_create and keeps no pointer to the
-        // master key; the copy is wiped afterwards.
         var key = masterKey
         defer { key.withUnsafeMutableBytes { sodiumWipe($0) } }
-        var session: srtp_t? = nil
-        let status = key.withUnsafeMutableBufferPointer { keyBytes -> srtp_err_status_t in
+        return key.withUnsafeMutableBufferPointer { keyBytes -> srtp_err_status_t in
             policy.key = keyBytes.baseAddress
             defer { policy.key = nil }
-            return srtp_create(&session, &policy)
+            return body(&policy)
         }
-        guard status == srtp_err_status_ok, let session else {
-            throw SecurityError.srtp(function: "srtp_create", status: Int32(bitPattern: status.rawValue))
-        }
-        return session
     }
 }

@@ -80,6 +80,19 @@ public final class SRTPSession {
         srtp_dealloc(context)
     }
 
+    /// Adds the stream of one more SSRC with its own key (master key || salt), so one
+    /// session can protect or unprotect several streams keyed separately, as the call key
+    /// schedule does (one key per sender SSRC and direction). The stream uses this
+    /// session's suite, direction, replay window and repeat-transmission setting.
+    ///
+    /// - Throws: `invalidKeyLength` for keying material of the wrong length, `.srtp` if
+    ///   libsrtp refuses (e.g. a stream of that SSRC already exists).
+    public func addStream(masterKey: [UInt8], ssrc: UInt32) throws(SecurityError) {
+        try SRTPLibrary.addStream(
+            to: context, suite: suite, masterKey: masterKey, direction: direction, ssrc: ssrc,
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: allowRepeatTransmission)
+    }
+
     // MARK: RTP
 
     /// Protects the RTP packet in the first `length` bytes of `packet`, in place.

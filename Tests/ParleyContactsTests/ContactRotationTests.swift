@@ -425,3 +425,40 @@ private struct Contacts {
         #expect(throws: ContactsError.self) { try SignalingEnvelopeHeader(parsing: Array(v2.encoded().prefix(29))) }
     }
 }
+
+@Suite struct ContactRotationCallTests {
+    @Test func contactsCallChannelsFollowTheKeyIndexDuringAndAfterARotation() throws {
+        var pair = try Contacts()
+        defer { pair.remove() }
+        let scratch = StoreScratchDirectory()
+        defer { scratch.remove() }
+        let callID = [UInt8](repeating: 0x5A, count: 16)
+        let request = try pair.alice.startRotation(contact: 0, directory: pair.aliceDirectory.path)
+        let notice = try pair.toAlice(pair.toBob([request]).replies).replies
+        // Mid-rotation: Alice seals under key 1, Bob (next slot) opens it and knows which root keyed it.
+        let aliceCall = try pair.a.signalingChannel(
+            sessionID: callID, sequences: SignalingSequenceStore(path: scratch.file("alice-call-1.seq")))
+        let offer = try aliceCall.seal(SignalingMessage(kind: .offer, body: [1]))
+        #expect(try SignalingEnvelopeHeader(parsing: offer).keyIndex == 1)
+        let bobCall = try pair.b.signalingChannel(
+            sessionID: callID, sequences: SignalingSequenceStore(path: scratch.file("bob-call-0.seq")))
+        #expect(try bobCall.open(offer) == SignalingMessage(kind: .offer, body: [1]))
+        let index = try #require(bobCall.lastOpenedKeyIndex)
+        #expect(index == 1 && pair.b.currentKeyIndex == 0)
+        #expect(try pair.b.rootSecret(keyIndex: index) == pair.a.rootSecret(keyIndex: pair.a.currentKeyIndex))
+        #expect(throws: ContactsError.self) { try pair.b.rootSecret(keyIndex: 2) }
+        // Bob's answer, still under key 0, opens on Alice's side (previous slot).
+        let answer = try bobCall.seal(SignalingMessage(kind: .answer, body: [2]))
+        #expect(try aliceCall.open(answer) == SignalingMessage(kind: .answer, body: [2]) && aliceCall.lastOpenedKeyIndex == 0)
+
+        // After the rotation, call channels seal and open under key 1 only.
+        _ = try pair.toAlice(pair.toBob(notice).replies)
+        let after = try pair.a.signalingChannel(
+            sessionID: callID, sequences: SignalingSequenceStore(path: scratch.file("alice-call-2.seq")))
+        let bobAfter = try pair.b.signalingChannel(
+            sessionID: callID, sequences: SignalingSequenceStore(path: scratch.file("bob-call-1.seq")))
+        #expect(bobAfter.keyIndex == 1 && bobAfter.secondKeyIndex == nil)
+        #expect(try bobAfter.open(after.seal(SignalingMessage(kind: .hangup))) == SignalingMessage(kind: .hangup))
+        #expect(throws: ContactsError.self) { try after.open(bobCall.seal(SignalingMessage(kind: .hangup))) }
+    }
+}
