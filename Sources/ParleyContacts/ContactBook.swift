@@ -28,6 +28,9 @@ public struct ContactBook: Codable, Equatable, Sendable {
         public var acceptance: String
         /// Our mailbox (hex), where the confirmation arrives.
         public var mailbox: String
+        /// A supervised profile's guardian approval of this contact (`parley-approval:` text);
+        /// it moves to the contact. Absent in older stores.
+        public var approval: String? = nil
     }
 
     /// Which side of the invitation we were.
@@ -56,6 +59,11 @@ public struct ContactBook: Codable, Equatable, Sendable {
         public var mailbox: String
         public var peerMailbox: String
         public var established: Int64
+        /// A supervised profile's guardian approval of this contact (`parley-approval:` text);
+        /// nil while it awaits one. Absent in older stores.
+        public var approval: String? = nil
+        /// True once the profile blocked this contact (see `isBlocked`). Absent in older stores.
+        public var blocked: Bool? = nil
     }
 
     public var pendingInvitations: [PendingInvitation] = []
@@ -251,6 +259,7 @@ extension ContactBook {
             peerAgreementKey: b64(invitation.agreementKey), root: b64(root), mailbox: mailboxHex,
             peerMailbox: hex(try ContactMailboxes.inviter(invitationID: invitation.invitationID)),
             established: unixSeconds(now.timeIntervalSince1970)))
+        contacts[contacts.count - 1].approval = pending.approval
         pendingAcceptances.remove(at: index)
     }
 

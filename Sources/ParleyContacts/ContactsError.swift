@@ -34,6 +34,10 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case callRefused(CallRefusal)
     /// The other side of a call setup declined the call (it says no more than that).
     case callDeclined(CallDecline)
+    /// A `parley-approval-request:` text that cannot be used, and why.
+    case invalidApprovalRequest(String)
+    /// A license that `parley license install` refuses to install, and why.
+    case licenseInstallRefused(LicenseProblem)
 
     public var description: String {
         switch self {
@@ -65,6 +69,10 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "call refused: \(refusal)"
         case .callDeclined(let reason):
             return "call not answered: \(reason)"
+        case .invalidApprovalRequest(let reason):
+            return "approval request refused: \(reason)"
+        case .licenseInstallRefused(let problem):
+            return "license refused: \(problem.installDescription); nothing was installed"
         }
     }
 }
