@@ -25,6 +25,10 @@ struct AcceptCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The parley: URI of the invitation.", valueName: "URI"))
     var uri: String
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A supervised profile: your guardian's approval of this contact (see `parley contacts approve`).", valueName: "APPROVAL"))
+    var approval: String?
+
     func run() throws {
         logging.bootstrap()
         let store = try ProfileStore()
@@ -33,6 +37,8 @@ struct AcceptCommand: ParsableCommand {
         var book: ContactBook = try contacts.load()
         let invitation = try Invitation.parse(uri: uri.trimmingCharacters(in: .whitespacesAndNewlines))
         let outgoing = try book.accept(uri: invitation.uri)
+        let guardianApproval = try SupervisedAccept.approval(for: invitation, given: approval, store: store)
+        if let guardianApproval { book.attachApproval(guardianApproval, toAcceptanceOf: invitation) }
         let remaining = max(60, min(Int64(24 * 3600), invitation.expiry - Int64(Date().timeIntervalSince1970)))
         try RelayExchange.deposit(outgoing, ttl: UInt32(remaining))
         try contacts.save(book)
@@ -46,7 +52,7 @@ struct ContactsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "List your contacts, or sync pending invitations and acceptances through the relay.",
-        subcommands: [ListContacts.self, SyncContacts.self],
+        subcommands: [ListContacts.self, SyncContacts.self] + policySubcommands,
         defaultSubcommand: ListContacts.self
     )
 
@@ -62,11 +68,13 @@ struct ContactsCommand: ParsableCommand {
             let book: ContactBook = try ContactBook.store(in: store.directory).load()
             let formatter = ISO8601DateFormatter()
             print(book.contacts.count == 1 ? "1 contact" : "\(book.contacts.count) contacts")
+            let policy = try ContactPolicyNotes(store: store)
             for contact in book.contacts {
                 let id = RelayExchange.shortID(Array(Data(base64Encoded: contact.id) ?? Data()))
                 let how = contact.role == .inviter ? "you invited them" : "they invited you"
                 let since = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(contact.established)))
                 print("  \(id)  \(contact.displayName ?? "(name unknown)")  \(how), established \(since), relay \(contact.relayHint)")
+                for note in policy.notes(for: contact) { print("      \(note)") }
             }
             if !book.pendingInvitations.isEmpty || !book.pendingAcceptances.isEmpty {
                 print("Pending: \(book.pendingInvitations.count) invitation(s) not yet accepted, \(book.pendingAcceptances.count) acceptance(s) waiting for the inviter; run `parley contacts sync`.")
