@@ -52,6 +52,7 @@ enum SupervisedAccept {
             print("Your guardian runs `parley contacts approve parley-approval-request:…` and gives you back a parley-approval: code.")
             print("Then run (before the invitation expires at \(PolicyText.date(invitation.expiry))):")
             print("  parley accept \(invitation.uri) --approval parley-approval:…")
+            fflush(nil)  // before the error on stderr, also when stdout is a pipe
             throw CLIError.failed("not accepted: this supervised profile needs its guardian's approval of the contact; nothing was sent or stored")
         }
         let approval = try ContactApproval.parse(text: text)
