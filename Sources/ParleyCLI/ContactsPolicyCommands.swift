@@ -86,7 +86,7 @@ struct ContactPolicyNotes {
         } else {
             lines.append("guardian approval not valid: \(problem)")
         }
-        if let key = try? contact.peerSigningKeyBytes(),
+        if let key = try? contact.peerSigningPublicKey(),
             let request = try? supervision.request(contactKey: key, contactName: contact.displayName)
         {
             lines.append("hand your guardian this request, then run `parley contacts approve parley-approval:…` with their answer:")
@@ -267,7 +267,7 @@ extension ContactsCommand {
             } else {
                 let book: ContactBook = try ContactBook.store(in: store.directory).load()
                 let found = book.contacts[try book.contactIndex(matching: contact)]
-                request = try supervision.request(contactKey: try found.peerSigningKeyBytes(), contactName: found.displayName, note: note)
+                request = try supervision.request(contactKey: try found.peerSigningPublicKey(), contactName: found.displayName, note: note)
             }
             print(request.text)
         }

@@ -69,7 +69,7 @@ extension CallPolicy {
             try check(
                 profile: profile, isContact: contact != nil, isBlocked: contact?.isBlocked ?? false,
                 participants: participants, profileIdentifier: profileIdentifier,
-                contactKey: try contact?.peerSigningKeyBytes(), approval: approval, entitlement: entitlement, now: now)
+                contactKey: try contact?.peerSigningPublicKey(), approval: approval, entitlement: entitlement, now: now)
         }
         return .allowed
     }

@@ -45,7 +45,7 @@ public struct Supervision: Equatable, Sendable {
         guard let text = contact.approval else { return .missing }
         do {
             let approval = try ContactApproval.parse(text: text)
-            try verify(approval, contactKey: try contact.peerSigningKeyBytes(), now: now)
+            try verify(approval, contactKey: try contact.peerSigningPublicKey(), now: now)
             return nil
         } catch {
             if case .invalidApproval(let problem) = error { return problem }
@@ -60,16 +60,6 @@ extension ContactBook.Contact {
 
     /// The first 4 bytes of the contact id in hex: how `parley contacts list` names it.
     public var shortID: String { hex(Array((Data(base64Encoded: id).map { [UInt8]($0) } ?? []).prefix(4))) }
-
-    /// The peer's per-contact Ed25519 public key (what a guardian's approval names).
-    ///
-    /// - Throws: `.corruptStore` if the store holds something else.
-    public func peerSigningKeyBytes() throws(ContactsError) -> [UInt8] {
-        guard let data = Data(base64Encoded: peerSigningKey), data.count == Ed25519.publicKeyLength else {
-            throw ContactsError.corruptStore(path: ContactBook.storeFileName, reason: "a contact's key is not a valid public key")
-        }
-        return [UInt8](data)
-    }
 }
 
 extension ContactBook {
@@ -117,7 +107,7 @@ extension ContactBook {
     ) throws(ContactsError) -> Contact {
         var found: Int?
         for (index, contact) in contacts.enumerated() {
-            if bytesEqual(try contact.peerSigningKeyBytes(), approval.contactKey) { found = index }
+            if bytesEqual(try contact.peerSigningPublicKey(), approval.contactKey) { found = index }
         }
         let pending = pendingAcceptances.contains { pending in
             ((try? restoreInvitation(pending.uri)).map { bytesEqual($0.signingKey, approval.contactKey) }) ?? false
@@ -130,7 +120,7 @@ extension ContactBook {
             }
             throw ContactsError.other("this approval is for none of your contacts; if it is for an invitation you have not accepted yet, run `parley accept URI --approval parley-approval:…`")
         }
-        try supervision.verify(approval, contactKey: try contacts[index].peerSigningKeyBytes(), now: now)
+        try supervision.verify(approval, contactKey: try contacts[index].peerSigningPublicKey(), now: now)
         contacts[index].approval = approval.text
         return contacts[index]
     }

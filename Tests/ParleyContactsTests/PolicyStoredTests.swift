@@ -241,7 +241,7 @@ private func establish(inviter: inout ContactBook, invitee: inout ContactBook,
         #expect(throws: ContactsError.callRefused(.unapproved(.missing))) {
             try CallPolicy.checkBeforeCall(directory: home.directory, contactIDs: [contact.id], participants: 2)
         }
-        let request = try supervision.request(contactKey: try contact.peerSigningKeyBytes())
+        let request = try supervision.request(contactKey: try contact.peerSigningPublicKey())
         let other = try Ed25519.generateKeyPair()
         let wrong = try ContactApproval.create(guardianKey: other, subject: request.subject, contactKey: request.contactKey)
         #expect(throws: ContactsError.invalidApproval(.wrongGuardian)) { try kid.installApproval(wrong, supervision: supervision) }
