@@ -154,7 +154,15 @@ final class MailboxStore: @unchecked Sendable {
 
     /// Puts a mailbox back, or forgets it if nothing is left in it. Call under the lock.
     private func update(_ id: MailboxID, _ box: Mailbox) {
-        mailboxes[id] = box.isEmpty ? nil : box
+        guard box.isEmpty else {
+            mailboxes[id] = box
+            return
+        }
+        // Forgotten: its directory goes too, if empty (queued after its last file removal,
+        // and before any later write, which recreates it).
+        if mailboxes.removeValue(forKey: id) != nil, let disk {
+            io.async { RelayStoreFile.removeEmptyDirectory(disk.mailboxDirectory(id)) }
+        }
     }
 
     /// Removes files of envelopes gone from memory. Call under the lock (keeps disk

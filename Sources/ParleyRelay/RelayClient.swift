@@ -295,8 +295,11 @@ public actor RelayClient {
         }.get()
     }
 
-    /// Waits for the next frame from the relay.
-    public func nextFrame() async throws -> RelayFrame { try await queue.next() }
+    /// Waits for the next frame from the relay (at most `responseTimeout`).
+    public func nextFrame() async throws -> RelayFrame {
+        let queue = self.queue
+        return try await Self.within(responseTimeout, channel: channel) { try await queue.next() }
+    }
 
     public func close() async {
         try? await channel.close()
