@@ -78,10 +78,10 @@ final class MailboxStore: @unchecked Sendable {
     init(configuration: Configuration, disk: RelayDiskStore? = nil) {
         self.configuration = configuration
         self.disk = disk
-        nextID = max(1, UInt64(max(0, configuration.wallClock()) * 1_000_000))
+        nextID = max(1, saturatingUInt64(configuration.wallClock() * 1_000_000))
     }
 
-    private var wallNowMilliseconds: UInt64 { UInt64(max(0, configuration.wallClock()) * 1000) }
+    private var wallNowMilliseconds: UInt64 { saturatingUInt64(configuration.wallClock() * 1000) }
 
     private func log(_ level: RelayLogLevel, _ message: String) { configuration.log?(level, message) }
 
@@ -206,7 +206,8 @@ final class MailboxStore: @unchecked Sendable {
         guard ttl > 0 else { return loop.makeSucceededFuture("ttl must be positive") }
         let now = configuration.clock()
         let ttl = min(ttl, configuration.maxTTL)
-        let wallExpiry = wallNowMilliseconds + UInt64(ttl) * 1000
+        let (sum, overflow) = wallNowMilliseconds.addingReportingOverflow(UInt64(ttl) * 1000)
+        let wallExpiry = overflow ? UInt64.max : sum
         let charge = envelope.count + Self.envelopeOverhead
         let disk = self.disk
         lock.lock()

@@ -140,7 +140,7 @@ public actor RelayClient {
     private static func open(host: String, port: Int, connectTimeout: Double, responseTimeout: Double?) async throws -> Connection {
         let queue = ResponseQueue()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(max(0.001, connectTimeout) * 1e9)))
+            .connectTimeout(timeAmount(seconds: connectTimeout, atLeast: 0.001))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -175,7 +175,7 @@ public actor RelayClient {
     ) async throws -> T {
         guard let timeout else { return try await body() }
         let fired = RelayFlag()
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(max(0.001, timeout) * 1e9))) {
+        let timer = channel.eventLoop.scheduleTask(in: timeAmount(seconds: timeout, atLeast: 0.001)) {
             fired.set()
             channel.close(promise: nil)
         }

@@ -62,7 +62,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     }
 
     private func scheduleIdleCheck(_ context: ChannelHandlerContext) {
-        let interval = TimeAmount.nanoseconds(Int64(max(0.005, configuration.idleCheckInterval) * 1e9))
+        let interval = timeAmount(seconds: configuration.idleCheckInterval, atLeast: 0.005)
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
             guard context.channel.isActive, !closing else { return }
             if !busy, configuration.clock() - lastFrame >= configuration.idleTimeout {

@@ -33,6 +33,10 @@ import ParleySecurity
 /// lost when the connection dropped. (Plain DEPOSIT has no such guarantee; the signaling
 /// layer's replay window still rejects a duplicate it receives.)
 ///
+/// Envelope ids are never reused, even across a relay restart (they continue from the
+/// relay's clock in microseconds), so an ACK retried after a reconnect cannot delete a
+/// newer envelope.
+///
 /// Refusals (ERROR, connection kept): "envelope too large", "ttl must be positive",
 /// "mailbox full" (the mailbox's envelope or byte cap), "relay full" (the relay-wide byte
 /// or mailbox cap), "rate limited" (deposits per second on this connection), "bad claim

@@ -81,7 +81,8 @@ public final class RelayServer: @unchecked Sendable {
     private var sweepTask: RepeatedTask?
     private var connections: [ObjectIdentifier: Channel] = [:]
     /// The store's load summary after `start` (with `storeDirectory`), e.g. "loaded 3 envelopes in 2 mailboxes".
-    public private(set) var loadSummary: String?
+    public var loadSummary: String? { lock.withLock { _loadSummary } }
+    private var _loadSummary: String?
 
     var store: MailboxStore { lock.withLock { _store } }
 
@@ -107,7 +108,7 @@ public final class RelayServer: @unchecked Sendable {
             lock.withLock {
                 self.disk = disk
                 self._store = store
-                self.loadSummary = summary
+                self._loadSummary = summary
             }
         }
         let configuration = self.configuration
@@ -139,7 +140,7 @@ public final class RelayServer: @unchecked Sendable {
             lock.withLock { disk }?.close()
             throw error
         }
-        let interval = TimeAmount.nanoseconds(Int64(max(0.01, configuration.sweepInterval) * 1e9))
+        let interval = timeAmount(seconds: configuration.sweepInterval, atLeast: 0.01)
         let sweep = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             let removed = store.sweep()
             if removed > 0 { configuration.log?(.debug, "swept \(removed) expired envelope\(removed == 1 ? "" : "s")") }
@@ -239,4 +240,18 @@ func peerName(_ context: ChannelHandlerContext) -> String {
         return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
     return "\(address)"
+}
+
+/// Seconds as a `TimeAmount`, clamped to [`atLeast`, one year] (NaN gives `atLeast`), so
+/// that no configured value can overflow the conversion.
+func timeAmount(seconds: Double, atLeast minimum: Double) -> TimeAmount {
+    let clamped = seconds.isNaN ? minimum : min(max(seconds, minimum), 365 * 86_400)
+    return .nanoseconds(Int64(clamped * 1e9))
+}
+
+/// A non-negative Double as UInt64, saturating (NaN and negatives give 0).
+func saturatingUInt64(_ value: Double) -> UInt64 {
+    guard value.isFinite else { return value == .infinity ? .max : 0 }
+    guard value > 0 else { return 0 }
+    return value >= 1.8e19 ? .max : UInt64(value)
 }

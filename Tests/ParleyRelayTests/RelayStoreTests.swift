@@ -217,6 +217,41 @@ import Testing
         await again.close()
         await second.stop()
     }
+
+    /// Every truncation and every single-bit flip of a store record is rejected (never
+    /// misread, never a crash); seeded garbage is rejected too; a good record round-trips.
+    @Test func relayStoreRecordRejectsTruncationsAndBitFlips() throws {
+        let record = RelayStoreRecord(
+            envelopeID: 0x0006_614D_B3B9_2C08, wallExpiryMilliseconds: 1_764_300_000_000, depositID: 42,
+            delivered: false, bytes: Array(0..<200).map { UInt8($0 & 0xFF) })
+        let encoded = record.encoded()
+        #expect(try RelayStoreRecord.decode(encoded).get() == record)
+        for length in 0..<encoded.count {
+            guard case .failure = RelayStoreRecord.decode(Array(encoded.prefix(length))) else {
+                Issue.record("a record cut to \(length) bytes was accepted")
+                continue
+            }
+        }
+        for index in 0..<encoded.count {
+            for bit in 0..<8 {
+                var damaged = encoded
+                damaged[index] ^= 1 << bit
+                if case .success = RelayStoreRecord.decode(damaged) { Issue.record("bit \(bit) of byte \(index) flipped was accepted") }
+            }
+        }
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2000 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            var garbage = RelayStoreRecord.envelopeMagic
+            for step in 0..<Int(seed >> 56) { garbage.append(UInt8(truncatingIfNeeded: seed >> UInt64(step % 56))) }
+            if case .success = RelayStoreRecord.decode(garbage) { Issue.record("garbage accepted") }
+            _ = RelayStoreRecord.decodeClaim(Array(garbage.prefix(44)))
+        }
+        let claim = RelayStoreRecord.encodeClaim(publicKey: [UInt8](repeating: 3, count: 32))
+        #expect(try RelayStoreRecord.decodeClaim(claim).get() == [UInt8](repeating: 3, count: 32))
+        #expect(MailboxID(hex: try MailboxID.random().description) != nil)
+        #expect(MailboxID(hex: "000102030405060708090a0b0c0d0e0F") == nil)
+    }
 }
 
 /// The port a started server listens on.
