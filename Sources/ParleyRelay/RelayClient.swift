@@ -152,7 +152,8 @@ public actor RelayClient {
             .connect(host: host, port: port).get()
         let hello: RelayFrame
         do {
-            hello = try await within(responseTimeout, channel: channel) { try await queue.next() }
+            // HELLO is part of connecting: bounded even without a response timeout.
+            hello = try await within(responseTimeout ?? connectTimeout, channel: channel) { try await queue.next() }
         } catch {
             try? await channel.close()
             throw error

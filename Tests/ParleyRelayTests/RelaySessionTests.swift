@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import ParleySecurity
 import Testing
 
@@ -125,5 +127,28 @@ import Testing
         #expect(await session.reconnects == 1)
         await session.close()
         await server.stop()
+    }
+
+    /// Something listens but never speaks: connecting times out instead of hanging, and a
+    /// session gives up within its deadline.
+    @Test func relayClientTimesOutOnSilentServer() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(silent.localAddress?.port)
+        await #expect(throws: RelayError.timedOut(seconds: 0.2)) {
+            _ = try await RelayClient.connect(host: "127.0.0.1", port: port, connectTimeout: 0.2, responseTimeout: nil)
+        }
+        var retry = quickRetry(attempts: 2, deadline: 2)
+        retry.responseTimeout = 0.2
+        let session = RelaySession(host: "127.0.0.1", port: port, retry: retry)
+        await #expect {
+            try await session.connect()
+        } throws: { error in
+            guard case RelayError.unreachable(let attempts, let last) = error else { return false }
+            return attempts == 2 && last.contains("did not answer within 0.2 s")
+        }
+        await session.close()
+        try await silent.close()
     }
 }
