@@ -11,7 +11,9 @@ struct InitCommand: ParsableCommand {
         discussion: """
             Creates the profile in $PARLEY_HOME (default ~/.parley): profile.json, the key \
             file store.key and the encrypted contact store contacts.store, all mode 0600 in a \
-            0700 directory. The profile gets a random 32-byte identifier, printed here and by \
+            0700 directory. With --passphrase there is no key file: the store's key comes \
+            from your passphrase (Argon2id), read from $PARLEY_PASSPHRASE or asked for in a \
+            terminal, by this and every later command. The profile gets a random 32-byte identifier, printed here and by \
             `parley license show`: give it only to your guardian or your license issuer (it \
             is never put in invitations).
 
@@ -23,6 +25,7 @@ struct InitCommand: ParsableCommand {
 
             Examples:
               parley init --name Alice
+              PARLEY_PASSPHRASE='correct horse battery staple' parley init --name Alice --passphrase
               parley init --name Kid --supervised-by 6n0jOeGAUk7pAmnSf6j5hNmfzp+o9pxHMYcC3gnXT7o=
             """
     )
@@ -39,11 +42,20 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Trust licenses signed by this issuer public key.", valueName: "ISSUER_PUBKEY"))
     var issuerKey: String?
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Lock the contact store with a passphrase (Argon2id) instead of the key file store.key: taken from $PARLEY_PASSPHRASE, or asked for twice in a terminal. Every later command then needs it the same way."))
+    var passphrase = false
+
     func run() throws {
         logging.bootstrap()
+        var secret: String?
+        if passphrase { secret = try PassphrasePrompt.newPassphrase() }
         let store = try ProfileStore()
         let profile = try store.create(name: name, supervisedBy: supervisedBy, issuerKey: issuerKey)
-        try ContactBook.create(in: store.directory)
+        try ContactBook.create(in: store.directory, passphrase: secret)
+        if secret != nil {
+            print("The contact store is locked with your passphrase (no key file): keep it safe, it cannot be recovered.")
+        }
         print("Created the profile of \(profile.displayName) in \(store.directory)")
         print("Profile identifier: \(profile.identifier ?? "") (give it only to your guardian or license issuer)")
         if let guardian = profile.supervisedBy {

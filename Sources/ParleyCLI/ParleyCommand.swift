@@ -19,6 +19,7 @@ public struct ParleyCommand: ParsableCommand {
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
         do {
             var command = try parseAsRoot(arguments)
+            if !(command is InitCommand) { PassphrasePrompt.prepareIfNeeded() }
             try command.run()
             Foundation.exit(0)
         } catch {
