@@ -25,6 +25,10 @@ struct AcceptCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The parley: URI of the invitation.", valueName: "URI"))
     var uri: String
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A supervised profile: your guardian's approval of this contact (see `parley contacts approve`).", valueName: "APPROVAL"))
+    var approval: String?
+
     func run() throws {
         logging.bootstrap()
         let store = try ProfileStore()
@@ -33,6 +37,8 @@ struct AcceptCommand: ParsableCommand {
         var book: ContactBook = try contacts.load()
         let invitation = try Invitation.parse(uri: uri.trimmingCharacters(in: .whitespacesAndNewlines))
         let outgoing = try book.accept(uri: invitation.uri, displayName: profile.displayName)
+        let guardianApproval = try SupervisedAccept.approval(for: invitation, given: approval, store: store)
+        if let guardianApproval { book.attachApproval(guardianApproval, toAcceptanceOf: invitation) }
         let remaining = max(60, min(Int64(24 * 3600), invitation.expiry - Int64(Date().timeIntervalSince1970)))
         try RelayExchange.deposit(outgoing, ttl: UInt32(remaining))
         try contacts.save(book)
@@ -46,7 +52,7 @@ struct ContactsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "List your contacts, sync them through the relay, or rotate a contact's keys.",
-        subcommands: [ListContacts.self, SyncContacts.self, RotateContact.self],
+        subcommands: [ListContacts.self, SyncContacts.self, RotateContact.self] + policySubcommands,
         defaultSubcommand: ListContacts.self
     )
 
@@ -59,7 +65,7 @@ struct ContactsCommand: ParsableCommand {
             logging.bootstrap()
             let store = try ProfileStore()
             _ = try store.load()
-            try RelayExchange.list(directory: store.directory)
+            try RelayExchange.list(store: store)
         }
     }
 

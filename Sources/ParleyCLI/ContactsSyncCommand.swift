@@ -64,12 +64,13 @@ extension RelayExchange {
     }
 
     /// `parley contacts list`.
-    static func list(directory: String) throws {
-        let contacts = ContactBook.store(in: directory)
+    static func list(store: ProfileStore) throws {
+        let contacts = ContactBook.store(in: store.directory)
         var book: ContactBook = try contacts.load()
         try prune(&book, store: contacts)
         let formatter = ISO8601DateFormatter()
         print(book.contacts.count == 1 ? "1 contact" : "\(book.contacts.count) contacts")
+        let policy = try ContactPolicyNotes(store: store)
         for contact in book.contacts {
             let how = contact.role == .inviter ? "you invited them" : "they invited you"
             let since = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(contact.established)))
@@ -82,6 +83,7 @@ extension RelayExchange {
                 key += " (rotation to key \(rotation.keyIndex) requested)"
             }
             print("  \(contact.shortID)  \(contact.displayName ?? "(name unknown)")  \(key), \(how), established \(since), relay \(contact.relayHint)")
+            for note in policy.notes(for: contact) { print("      \(note)") }
         }
         if !book.pendingInvitations.isEmpty || !book.pendingAcceptances.isEmpty {
             print("Pending: \(book.pendingInvitations.count) invitation(s) not yet accepted, \(book.pendingAcceptances.count) acceptance(s) waiting for the inviter; run `parley contacts sync`.")

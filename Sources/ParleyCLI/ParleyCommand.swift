@@ -10,7 +10,7 @@ public struct ParleyCommand: ParsableCommand {
             fixtures through Opus and VP8 and prints a quality report.
             """,
         version: FileLoopbackVersion.string,
-        subcommands: [LoopbackCommand.self, SendCommand.self, ReceiveCommand.self, InitCommand.self, InviteCommand.self, AcceptCommand.self, ContactsCommand.self, RelayCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [LoopbackCommand.self, SendCommand.self, ReceiveCommand.self, InitCommand.self, InviteCommand.self, AcceptCommand.self, ContactsCommand.self, GuardianCommand.self, LicenseCommand.self, RelayCommand.self, BenchCommand.self, VersionCommand.self]
     )
     public init() {}
 
@@ -19,6 +19,7 @@ public struct ParleyCommand: ParsableCommand {
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
         do {
             var command = try parseAsRoot(arguments)
+            if !(command is InitCommand) { PassphrasePrompt.prepareIfNeeded() }
             try command.run()
             Foundation.exit(0)
         } catch {

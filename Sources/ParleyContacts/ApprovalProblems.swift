@@ -56,7 +56,7 @@ public enum LicenseProblem: Equatable, Sendable, CustomStringConvertible {
         case .missing:
             return "none is installed; install one with `parley license install`"
         case .noIssuerConfigured:
-            return "this profile has no license issuer key configured, so no license can be checked"
+            return "this profile has no license issuer key configured, so no license can be checked; give the issuer's public key when creating the profile (`parley init --name NAME --issuer-key ISSUER_PUBKEY`) or set \"issuerKey\" in profile.json"
         case .damaged(let reason):
             return "the installed license is damaged or was altered (\(reason)); install it again"
         case .wrongIssuer:

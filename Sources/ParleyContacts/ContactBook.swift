@@ -28,6 +28,9 @@ public struct ContactBook: Codable, Equatable, Sendable {
         public var acceptance: String
         /// Our mailbox (hex), where the confirmation arrives.
         public var mailbox: String
+        /// A supervised profile's guardian approval of this contact (`parley-approval:` text);
+        /// it moves to the contact. Absent in older stores.
+        public var approval: String? = nil
     }
 
     /// Which side of the invitation we were.
@@ -71,6 +74,11 @@ public struct ContactBook: Codable, Equatable, Sendable {
         public var secondKey: KeySlot?
         /// Our rotation request, until the peer answers it.
         public var rotation: PendingRotation?
+        /// A supervised profile's guardian approval of this contact (`parley-approval:` text);
+        /// nil while it awaits one. Absent in older stores.
+        public var approval: String? = nil
+        /// True once the profile blocked this contact (see `isBlocked`). Absent in older stores.
+        public var blocked: Bool? = nil
     }
 
     /// A contact root besides the current one (base64), with its index and replay floor.
@@ -107,14 +115,40 @@ public struct ContactBook: Codable, Equatable, Sendable {
     public static let storeFileName = "contacts.store"
     public static let keyFileName = "store.key"
 
-    /// The encrypted store of the profile in `directory`.
-    public static func store(in directory: String) -> EncryptedStore {
-        EncryptedStore(path: DurableFile.join(directory, storeFileName),
-                       key: .keyFile(path: DurableFile.join(directory, keyFileName)))
+    /// The environment variable holding the passphrase of a passphrase-locked store.
+    public static let passphraseVariable = "PARLEY_PASSPHRASE"
+
+    /// The encrypted store of the profile in `directory`: locked with the key file
+    /// `store.key` when the profile has one (the default), else with the passphrase in
+    /// `$PARLEY_PASSPHRASE` (Argon2id, `crypto_pwhash`; the CLI asks for it in a terminal).
+    public static func store(
+        in directory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> EncryptedStore {
+        let path = DurableFile.join(directory, storeFileName)
+        let keyFile = DurableFile.join(directory, keyFileName)
+        if !DurableFile.exists(keyFile), let passphrase = environment[passphraseVariable], !passphrase.isEmpty {
+            return EncryptedStore(path: path, key: .passphrase(passphrase))
+        }
+        return EncryptedStore(path: path, key: .keyFile(path: keyFile))
     }
 
-    /// Creates the key file and an empty book for a new profile.
-    public static func create(in directory: String) throws(ContactsError) {
+    /// True if the profile in `directory` has a contact store locked with a passphrase
+    /// (a store and no key file).
+    public static func isPassphraseLocked(in directory: String) -> Bool {
+        DurableFile.exists(DurableFile.join(directory, storeFileName))
+            && !DurableFile.exists(DurableFile.join(directory, keyFileName))
+    }
+
+    /// Creates an empty book for a new profile, locked with a new key file, or with
+    /// `passphrase` (at least 8 characters) when one is given.
+    public static func create(in directory: String, passphrase: String? = nil) throws(ContactsError) {
+        if let passphrase {
+            guard passphrase.count >= 8 else {
+                throw ContactsError.other("the passphrase is too short; use at least 8 characters (a few words is best)")
+            }
+            try EncryptedStore(path: DurableFile.join(directory, storeFileName), key: .passphrase(passphrase)).save(ContactBook())
+            return
+        }
         try EncryptedStore.createKeyFile(at: DurableFile.join(directory, keyFileName))
         try store(in: directory).save(ContactBook())
     }
@@ -301,6 +335,7 @@ extension ContactBook {
             peerAgreementKey: b64(invitation.agreementKey), root: b64(root), mailbox: mailboxHex,
             peerMailbox: hex(try ContactMailboxes.inviter(invitationID: invitation.invitationID)),
             established: unixSeconds(now.timeIntervalSince1970)))
+        contacts[contacts.count - 1].approval = pending.approval
         pendingAcceptances.remove(at: index)
     }
 

@@ -34,6 +34,10 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
     case callRefused(CallRefusal)
     /// The other side of a call setup declined the call (it says no more than that).
     case callDeclined(CallDecline)
+    /// A `parley-approval-request:` text that cannot be used, and why.
+    case invalidApprovalRequest(String)
+    /// A license that `parley license install` refuses to install, and why.
+    case licenseInstallRefused(LicenseProblem)
     /// No contact has this short id or display name.
     case contactNotFound(String)
     /// More than one contact matches (their short ids are given).
@@ -71,10 +75,16 @@ public enum ContactsError: Error, Equatable, CustomStringConvertible {
             return "call refused: \(refusal)"
         case .callDeclined(let reason):
             return "call not answered: \(reason)"
+        case .invalidApprovalRequest(let reason):
+            return "approval request refused: \(reason)"
+        case .licenseInstallRefused(let problem):
+            return "license refused: \(problem.installDescription); nothing was installed"
         case .contactNotFound(let query):
-            return "no contact has the id or name '\(query)'; `parley contacts list` shows their ids and names"
+            return query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                ? "no contact given; name one by the id or the name `parley contacts list` prints"
+                : "no contact matches '\(Profile.printable(query))'; `parley contacts list` shows their ids and names"
         case .contactAmbiguous(let query, let matches):
-            return "'\(query)' matches \(matches.count) contacts (\(matches.joined(separator: ", "))); give the id `parley contacts list` shows instead"
+            return "'\(Profile.printable(query))' matches more than one contact (\(matches.joined(separator: ", "))); name one by its id from `parley contacts list`"
         case .rotationRefused(let reason):
             return "key rotation refused: \(reason)"
         }

@@ -139,7 +139,7 @@ public struct EncryptedStore: Sendable {
         }
         guard kdf == kdfID else {
             throw ContactsError.other(kdf == Self.kdfArgon2id
-                ? "\(path): this store is locked with a passphrase, not a key file"
+                ? "\(path): this store is locked with a passphrase; set \(ContactBook.passphraseVariable) or run the command in a terminal to be asked for it"
                 : "\(path): this store is locked with a key file, not a passphrase")
         }
         let salt = try take(PasswordKey.saltLength, "header")

@@ -12,12 +12,21 @@ public struct Profile: Codable, Equatable, Sendable {
     public var supervisedBy: String?
     /// The key of the issuer whose entitlements this profile trusts, base64.
     public var issuerKey: String?
+    /// This profile's random 32-byte identifier, unpadded base64url: the subject of its
+    /// guardian's approvals and the licensee of its licenses. Shared only with the guardian
+    /// and the license issuer, never put in invitations. Profiles made before it existed
+    /// have none until `ProfileStore.identifier()` makes one.
+    public var identifier: String?
 
-    public init(displayName: String, created: Date = Date(), supervisedBy: String? = nil, issuerKey: String? = nil) {
+    public init(
+        displayName: String, created: Date = Date(), supervisedBy: String? = nil, issuerKey: String? = nil,
+        identifier: String? = nil
+    ) {
         self.displayName = displayName
         self.created = created
         self.supervisedBy = supervisedBy
         self.issuerKey = issuerKey
+        self.identifier = identifier
     }
 
     /// Checks a display name: not empty or blank, at most 64 UTF-8 bytes, no control
@@ -67,15 +76,28 @@ public struct ProfileStore: Sendable {
     /// True if a profile exists here.
     public var exists: Bool { DurableFile.exists(profilePath) }
 
-    /// Creates a new profile named `name`.
+    /// Creates a new profile named `name`, with a fresh random identifier, optionally
+    /// supervised by a guardian and trusting a license issuer (Ed25519 public keys, base64
+    /// or base64url; see `Profile.validatePublicKey`).
     ///
-    /// - Throws: `.other` for an empty, blank or over-long name or if a profile already
-    ///   exists here; `.storage` if it cannot be written.
+    /// - Throws: `.other` for an empty, blank or over-long name, a key that is not an
+    ///   Ed25519 public key, or if a profile already exists here; `.storage` if it cannot
+    ///   be written.
     @discardableResult
-    public func create(name: String, created: Date = Date()) throws(ContactsError) -> Profile {
+    public func create(
+        name: String, created: Date = Date(), supervisedBy: String? = nil, issuerKey: String? = nil
+    ) throws(ContactsError) -> Profile {
         // Whole seconds: what the ISO 8601 file keeps, so the returned value equals a reload.
         let seconds = Date(timeIntervalSince1970: created.timeIntervalSince1970.rounded(.down))
-        let profile = Profile(displayName: try Profile.validate(name: name), created: seconds)
+        let guardian = try supervisedBy.map { key throws(ContactsError) in
+            try Profile.validatePublicKey(key, what: "the guardian key (--supervised-by)", source: "`parley guardian key` prints it on the guardian's side")
+        }
+        let issuer = try issuerKey.map { key throws(ContactsError) in
+            try Profile.validatePublicKey(key, what: "the license issuer key (--issuer-key)", source: "the issuer gives it out")
+        }
+        let profile = Profile(
+            displayName: try Profile.validate(name: name), created: seconds, supervisedBy: guardian, issuerKey: issuer,
+            identifier: ParleyURI.base64URLEncode(try Profile.newIdentifier()))
         guard !exists else {
             throw ContactsError.other("a profile already exists in \(directory); use it, or remove that directory first")
         }
@@ -131,6 +153,10 @@ public struct ProfileStore: Sendable {
             _ = try Profile.validate(name: profile.displayName)
         } catch {
             throw ContactsError.corruptStore(path: profilePath, reason: "\(error)")
+        }
+        if let identifier = profile.identifier, Profile.identifierBytes(identifier) == nil {
+            throw ContactsError.corruptStore(
+                path: profilePath, reason: "its identifier is not \(Profile.identifierLength) bytes of base64url")
         }
         return profile
     }

@@ -47,16 +47,18 @@ public final class LoopbackParticipants {
                 sessionID: try CallSetup.callID(ofEnvelope: offer),
                 sequences: SignalingSequenceStore(path: (directory as NSString).appendingPathComponent("callee.seq")))
             let calleeProfile = callee
+            let calleeBookNow = calleeBook
+            let calleeContactID = calleeContact.id
             let reply = try CallCallee.answer(
                 offer, on: calleeChannel, contactRoot: try calleeContact.rootSecret(),
                 description: Self.description(name: "callee", suite: suite)
             ) { offer throws(ContactsError) in
-                // The callee's policy, before any key: a contact, not blocked; two people
-                // need no license. (A loopback profile is never supervised.)
-                try CallPolicy.check(
-                    profile: calleeProfile, isContact: true, isBlocked: false, participants: offer.participants,
-                    profileIdentifier: Array(repeating: 0, count: 32), contactKey: nil, approval: nil,
-                    entitlement: nil, now: now)
+                // The callee's policy, before any key, as for any call: the caller must be a
+                // contact, not blocked (and approved if the profile were supervised); two
+                // people need no license.
+                try CallPolicy.checkBeforeCall(
+                    profile: calleeProfile, profileIdentifier: Array(repeating: 1, count: 32), book: calleeBookNow,
+                    licenseText: nil, contactIDs: [calleeContactID], participants: offer.participants, now: now)
             }
             switch reply {
             case .answered(let envelope, let call):

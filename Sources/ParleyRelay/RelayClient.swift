@@ -14,50 +14,70 @@ public final class RelayClaimKey: @unchecked Sendable {
     }
 }
 
-/// Frames from the relay, handed to waiting requests in order.
+/// Frames from the relay, matched to requests in order: the n-th frame received answers
+/// the n-th ticket taken (a ticket is taken just before its request is written).
 final class ResponseQueue: @unchecked Sendable {
+    /// Frames nobody asked for yet, beyond which the relay is misbehaving.
+    static let unclaimedLimit = 64
+
     private let lock = NSLock()
-    private var frames: [RelayFrame] = []
-    private var waiters: [CheckedContinuation<RelayFrame, Error>] = []
+    private var frames: [Int: RelayFrame] = [:]
+    private var waiters: [Int: CheckedContinuation<RelayFrame, Error>] = [:]
+    private var received = 0
+    private var issued = 0
     private var closed = false
 
-    func push(_ frame: RelayFrame) {
+    /// False if too many frames arrived that nobody asked for (the caller closes).
+    func push(_ frame: RelayFrame) -> Bool {
         lock.lock()
-        if waiters.isEmpty {
-            frames.append(frame)
-            lock.unlock()
-        } else {
-            let waiter = waiters.removeFirst()
+        let index = received
+        received += 1
+        if let waiter = waiters.removeValue(forKey: index) {
             lock.unlock()
             waiter.resume(returning: frame)
+            return true
         }
+        frames[index] = frame
+        let overflow = frames.count > Self.unclaimedLimit
+        lock.unlock()
+        return !overflow
     }
 
     func close() {
         lock.lock()
         closed = true
-        let pending = waiters
+        let pending = waiters.values
         waiters.removeAll()
         lock.unlock()
         for waiter in pending { waiter.resume(throwing: RelayError.connectionClosed) }
     }
 
-    func next() async throws -> RelayFrame {
+    var isClosed: Bool { lock.withLock { closed } }
+
+    func ticket() -> Int {
+        lock.withLock {
+            defer { issued += 1 }
+            return issued
+        }
+    }
+
+    func wait(for ticket: Int) async throws -> RelayFrame {
         try await withCheckedThrowingContinuation { continuation in
             lock.lock()
-            if !frames.isEmpty {
-                let frame = frames.removeFirst()
+            if let frame = frames.removeValue(forKey: ticket) {
                 lock.unlock()
                 continuation.resume(returning: frame)
             } else if closed {
                 lock.unlock()
                 continuation.resume(throwing: RelayError.connectionClosed)
             } else {
-                waiters.append(continuation)
+                waiters[ticket] = continuation
                 lock.unlock()
             }
         }
     }
+
+    func next() async throws -> RelayFrame { try await wait(for: ticket()) }
 }
 
 final class RelayClientHandler: ChannelInboundHandler {
@@ -65,7 +85,12 @@ final class RelayClientHandler: ChannelInboundHandler {
     let queue: ResponseQueue
     init(queue: ResponseQueue) { self.queue = queue }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { queue.push(unwrapInboundIn(data)) }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !queue.push(unwrapInboundIn(data)) {
+            queue.close()
+            context.close(promise: nil)
+        }
+    }
     func channelInactive(context: ChannelHandlerContext) {
         queue.close()
         context.fireChannelInactive()
@@ -78,26 +103,44 @@ final class RelayClientHandler: ChannelInboundHandler {
 
 /// A relay client: deposit into any mailbox; claim, fetch and acknowledge your own.
 /// `reconnect()` opens a new connection and re-claims the same mailboxes (resume).
+/// `RelaySession` adds automatic reconnection with backoff and retries on top.
+///
+/// Requests may be issued concurrently; responses are matched to them in order. Refusals
+/// throw `RelayError.refused(reason)`; a lost connection throws `.connectionClosed`, and a
+/// relay that does not answer within `responseTimeout` throws `.timedOut` (and the
+/// connection is closed).
 public actor RelayClient {
     public let host: String
     public let port: Int
+    /// Seconds to wait for an answer before giving up on the connection; nil waits forever.
+    public let responseTimeout: Double?
     private var channel: Channel
     private var queue: ResponseQueue
+    private let connectTimeout: Double
     /// The server's challenge on the current connection.
     public private(set) var challenge: [UInt8]
     private var claims: [MailboxID: RelayClaimKey] = [:]
 
-    private init(host: String, port: Int, channel: Channel, queue: ResponseQueue, challenge: [UInt8]) {
+    private init(host: String, port: Int, connection: Connection, connectTimeout: Double, responseTimeout: Double?) {
         self.host = host
         self.port = port
-        self.channel = channel
-        self.queue = queue
-        self.challenge = challenge
+        self.channel = connection.channel
+        self.queue = connection.queue
+        self.challenge = connection.challenge
+        self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
     }
 
-    private static func open(host: String, port: Int) async throws -> (Channel, ResponseQueue, [UInt8]) {
+    private struct Connection: Sendable {
+        var channel: Channel
+        var queue: ResponseQueue
+        var challenge: [UInt8]
+    }
+
+    private static func open(host: String, port: Int, connectTimeout: Double, responseTimeout: Double?) async throws -> Connection {
         let queue = ResponseQueue()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(timeAmount(seconds: connectTimeout, atLeast: 0.001))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -107,23 +150,70 @@ public actor RelayClient {
                 }
             }
             .connect(host: host, port: port).get()
-        let hello = try await queue.next()
+        let hello: RelayFrame
+        do {
+            // HELLO is part of connecting: bounded even without a response timeout.
+            hello = try await within(responseTimeout ?? connectTimeout, channel: channel) { try await queue.next() }
+        } catch {
+            try? await channel.close()
+            throw error
+        }
         guard hello.type == RelayFrameType.hello.rawValue, hello.body.count == RelayFrame.challengeLength else {
             try? await channel.close()
+            if hello.type == RelayFrameType.error.rawValue {
+                // e.g. "relay busy": the relay has too many connections.
+                throw RelayError.refused(String(decoding: hello.body, as: UTF8.self))
+            }
             throw RelayError.unexpectedResponse(hello.type)
         }
-        return (channel, queue, hello.body)
+        return Connection(channel: channel, queue: queue, challenge: hello.body)
+    }
+
+    /// Runs `body`; if it takes longer than `timeout` seconds, closes the channel (which
+    /// fails the wait) and throws `.timedOut`.
+    private static func within<T: Sendable>(
+        _ timeout: Double?, channel: Channel, _ body: () async throws -> T
+    ) async throws -> T {
+        guard let timeout else { return try await body() }
+        let fired = RelayFlag()
+        let timer = channel.eventLoop.scheduleTask(in: timeAmount(seconds: timeout, atLeast: 0.001)) {
+            fired.set()
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        do {
+            return try await body()
+        } catch {
+            if fired.isSet { throw RelayError.timedOut(seconds: timeout) }
+            throw error
+        }
     }
 
     public static func connect(host: String, port: Int) async throws -> RelayClient {
-        let (channel, queue, challenge) = try await open(host: host, port: port)
-        return RelayClient(host: host, port: port, channel: channel, queue: queue, challenge: challenge)
+        try await connect(host: host, port: port, connectTimeout: 10, responseTimeout: nil)
+    }
+
+    /// Connects with a TCP connect timeout and an optional per-request answer timeout (seconds).
+    public static func connect(host: String, port: Int, connectTimeout: Double, responseTimeout: Double?) async throws -> RelayClient {
+        let connection = try await open(host: host, port: port, connectTimeout: connectTimeout, responseTimeout: responseTimeout)
+        return RelayClient(host: host, port: port, connection: connection, connectTimeout: connectTimeout, responseTimeout: responseTimeout)
     }
 
     /// Sends a frame and waits for its response; ERROR becomes `RelayError.refused`.
     public func request(_ frame: RelayFrame) async throws -> RelayFrame {
-        try await channel.writeAndFlush(frame)
-        let response = try await queue.next()
+        let channel = self.channel
+        let queue = self.queue
+        guard !queue.isClosed else { throw RelayError.connectionClosed }
+        let ticket = queue.ticket()
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(frame, promise: written)
+        let response = try await Self.within(responseTimeout, channel: channel) {
+            do { try await written.futureResult.get() } catch {
+                queue.close()
+                throw RelayError.connectionClosed
+            }
+            return try await queue.wait(for: ticket)
+        }
         if response.type == RelayFrameType.error.rawValue {
             throw RelayError.refused(String(decoding: response.body, as: UTF8.self))
         }
@@ -135,11 +225,15 @@ public actor RelayClient {
         guard response.type == RelayFrameType.ok.rawValue else { throw RelayError.unexpectedResponse(response.type) }
     }
 
-    public func deposit(mailbox: MailboxID, envelope: [UInt8], ttl: UInt32 = 24 * 3600) async throws {
+    /// Deposits an envelope. With a `depositID` (DEPOSIT_ID), depositing the same id into
+    /// the same mailbox again within the envelope's TTL is answered OK without storing it
+    /// twice, so the call may be retried safely after a lost connection.
+    public func deposit(mailbox: MailboxID, envelope: [UInt8], ttl: UInt32 = 24 * 3600, depositID: UInt64? = nil) async throws {
         var body = mailbox.bytes
         body.appendBE(ttl)
+        if let depositID { body.appendBE(depositID) }
         body += envelope
-        try await expectOK(RelayFrame(.deposit, body: body))
+        try await expectOK(RelayFrame(depositID == nil ? .deposit : .depositWithID, body: body))
     }
 
     public func claim(mailbox: MailboxID, key: RelayClaimKey) async throws {
@@ -147,7 +241,6 @@ public actor RelayClient {
         try await expectOK(RelayFrame(.claim, body: mailbox.bytes + key.publicKey + signature))
         claims[mailbox] = key
     }
-
     public nonisolated func claim(mailbox: MailboxID, keyPair: Ed25519.KeyPair) async throws {
         try await claim(mailbox: mailbox, key: RelayClaimKey(keyPair))
     }
@@ -180,10 +273,10 @@ public actor RelayClient {
     /// Opens a new connection and proves the same claims on its new challenge.
     public func reconnect() async throws {
         try? await channel.close()
-        let (channel, queue, challenge) = try await Self.open(host: host, port: port)
-        self.channel = channel
-        self.queue = queue
-        self.challenge = challenge
+        let connection = try await Self.open(host: host, port: port, connectTimeout: connectTimeout, responseTimeout: responseTimeout)
+        self.channel = connection.channel
+        self.queue = connection.queue
+        self.challenge = connection.challenge
         for (mailbox, key) in claims {
             try await claim(mailbox: mailbox, key: key)
         }
@@ -203,10 +296,21 @@ public actor RelayClient {
         }.get()
     }
 
-    /// Waits for the next frame from the relay.
-    public func nextFrame() async throws -> RelayFrame { try await queue.next() }
+    /// Waits for the next frame from the relay (at most `responseTimeout`).
+    public func nextFrame() async throws -> RelayFrame {
+        let queue = self.queue
+        return try await Self.within(responseTimeout, channel: channel) { try await queue.next() }
+    }
 
     public func close() async {
         try? await channel.close()
     }
+}
+
+/// A flag set once, read from any thread.
+final class RelayFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

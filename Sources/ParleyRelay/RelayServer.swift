@@ -13,6 +13,12 @@ public struct RelayRecorder: Sendable {
     }
 }
 
+/// Levels of the relay's log lines (the CLI maps them to swift-log).
+public enum RelayLogLevel: Int, Sendable, Comparable {
+    case debug, info, notice, warning, error
+    public static func < (lhs: RelayLogLevel, rhs: RelayLogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// The signaling relay: stores and forwards sealed envelopes between random mailbox ids.
 public final class RelayServer: @unchecked Sendable {
     public struct Configuration: Sendable {
@@ -20,163 +26,179 @@ public final class RelayServer: @unchecked Sendable {
         public var maxEnvelopesPerMailbox = 256
         public var maxBytesPerMailbox = 4 * 1024 * 1024
         public var maxMailboxes = 100_000
+        /// Relay-wide cap on stored envelopes: their bytes plus `RelayServer.envelopeOverhead`
+        /// each. A deposit beyond it is refused with "relay full".
+        public var maxTotalBytes = 256 * 1024 * 1024
+        /// Simultaneous connections; the next one gets ERROR "relay busy" and is closed.
+        public var maxConnections = 1024
+        /// Seconds without a frame from the client before the relay closes the connection
+        /// (ERROR "idle timeout"), measured with `clock`.
+        public var idleTimeout: Double = 120
+        /// Real seconds between idle checks of a connection.
+        public var idleCheckInterval: Double = 1
+        /// Real seconds between sweeps of expired envelopes (besides the lazy removal
+        /// when a mailbox is used).
+        public var sweepInterval: Double = 30
         public var maxTTL: UInt32 = 7 * 24 * 3600
         /// Token bucket per connection: deposits per second, and burst.
         public var depositsPerSecond: Double = 50
         public var depositBurst: Double = 50
-        /// Seconds, monotonic; replaceable in tests.
+        /// Keep mailboxes in this directory (created if missing) so a restart loses nothing;
+        /// nil keeps them in memory only.
+        public var storeDirectory: String?
+        /// Seconds, monotonic; replaceable in tests. TTLs, rate limits and idle time use it.
         public var clock: @Sendable () -> Double = {
             Double(DispatchTime.now().uptimeNanoseconds) / 1e9
         }
+        /// Seconds since 1970; envelope expiries on disk use it. Replaceable in tests.
+        public var wallClock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
         public var recorder: RelayRecorder?
+        /// One line per event: refusals and closed connections (info), connections
+        /// (debug), store problems (warning, error). Never a key or an envelope's bytes.
+        public var log: (@Sendable (RelayLogLevel, String) -> Void)?
         public init() {}
     }
 
+    /// What the relay holds and serves right now.
+    public struct Statistics: Sendable, Equatable {
+        public var connections: Int
+        public var mailboxes: Int
+        public var envelopes: Int
+        /// Envelope bytes held (expired ones included until swept).
+        public var envelopeBytes: Int
+        /// What counts against `maxTotalBytes`: envelope bytes plus `envelopeOverhead` each.
+        public var chargedBytes: Int
+    }
+
+    /// Bookkeeping charged per stored envelope against `maxTotalBytes`.
+    public static let envelopeOverhead = MailboxStore.envelopeOverhead
+
     let configuration: Configuration
-    let store: MailboxStore
     private let lock = NSLock()
+    private var _store: MailboxStore
+    private var disk: RelayDiskStore?
     private var serverChannel: Channel?
+    private var sweepTask: RepeatedTask?
     private var connections: [ObjectIdentifier: Channel] = [:]
+    /// The store's load summary after `start` (with `storeDirectory`), e.g. "loaded 3 envelopes in 2 mailboxes".
+    public var loadSummary: String? { lock.withLock { _loadSummary } }
+    private var _loadSummary: String?
+
+    var store: MailboxStore { lock.withLock { _store } }
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        self.store = MailboxStore(configuration: configuration)
+        self._store = MailboxStore(configuration: configuration)
     }
 
-    /// Starts listening; returns the bound port (pass 0 for any free port).
+    private func log(_ level: RelayLogLevel, _ message: String) { configuration.log?(level, message) }
+
+    /// Opens the store (if any), then starts listening; returns the bound port (pass 0 for
+    /// any free port). Throws `RelayError.store` if the store cannot be used.
     public func start(host: String, port: Int) async throws -> Int {
+        if let directory = configuration.storeDirectory {
+            let disk = try RelayDiskStore(directory: directory)
+            let store = MailboxStore(configuration: configuration, disk: disk)
+            let summary: String
+            do { summary = try store.load() } catch {
+                disk.close()
+                throw error
+            }
+            log(.notice, "store \(disk.directory): \(summary)")
+            lock.withLock {
+                self.disk = disk
+                self._store = store
+                self._loadSummary = summary
+            }
+        }
         let configuration = self.configuration
         let store = self.store
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [weak self] child in
-                self?.track(child)
-                return child.eventLoop.makeCompletedFuture {
-                    let sync = child.pipeline.syncOperations
-                    if let recorder = configuration.recorder {
-                        try sync.addHandler(RecordingHandler(recorder: recorder))
+        let channel: Channel
+        do {
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { [weak self] child in
+                    let admitted = self?.track(child) ?? false
+                    return child.eventLoop.makeCompletedFuture {
+                        let sync = child.pipeline.syncOperations
+                        guard admitted else {
+                            try sync.addHandler(MessageToByteHandler(RelayFrameEncoder()))
+                            try sync.addHandler(RelayBusyHandler(log: configuration.log))
+                            return
+                        }
+                        if let recorder = configuration.recorder {
+                            try sync.addHandler(RecordingHandler(recorder: recorder))
+                        }
+                        try sync.addHandler(ByteToMessageHandler(RelayFrameDecoder()))
+                        try sync.addHandler(MessageToByteHandler(RelayFrameEncoder()))
+                        try sync.addHandler(RelayConnectionHandler(store: store, configuration: configuration))
                     }
-                    try sync.addHandler(ByteToMessageHandler(RelayFrameDecoder()))
-                    try sync.addHandler(MessageToByteHandler(RelayFrameEncoder()))
-                    try sync.addHandler(RelayConnectionHandler(store: store, configuration: configuration))
                 }
-            }
-            .bind(host: host, port: port).get()
-        lock.withLock { serverChannel = channel }
+                .bind(host: host, port: port).get()
+        } catch {
+            lock.withLock { disk }?.close()
+            throw error
+        }
+        let interval = timeAmount(seconds: configuration.sweepInterval, atLeast: 0.01)
+        let sweep = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let removed = store.sweep()
+            if removed > 0 { configuration.log?(.debug, "swept \(removed) expired envelope\(removed == 1 ? "" : "s")") }
+        }
+        lock.withLock {
+            serverChannel = channel
+            sweepTask = sweep
+        }
         return channel.localAddress?.port ?? port
     }
 
-    private func track(_ channel: Channel) {
+    /// Registers a connection; false if the relay already has `maxConnections`.
+    private func track(_ channel: Channel) -> Bool {
         let id = ObjectIdentifier(channel)
-        lock.withLock { connections[id] = channel }
+        let admitted = lock.withLock {
+            guard connections.count < configuration.maxConnections else { return false }
+            connections[id] = channel
+            return true
+        }
+        guard admitted else { return false }
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.lock.withLock { _ = self?.connections.removeValue(forKey: id) }
         }
+        return true
     }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening, closes every connection, finishes pending disk writes and releases the store.
     public func stop() async {
-        let (server, children) = lock.withLock { (serverChannel, Array(connections.values)) }
+        let (server, sweep, children) = lock.withLock { (serverChannel, sweepTask, Array(connections.values)) }
+        sweep?.cancel()
         try? await server?.close()
         for child in children { try? await child.close() }
-        lock.withLock { serverChannel = nil }
+        await store.flush()
+        let disk = lock.withLock {
+            serverChannel = nil
+            sweepTask = nil
+            let disk = self.disk
+            self.disk = nil
+            return disk
+        }
+        disk?.close()
     }
 
-    /// Envelopes currently held for a mailbox (expired ones dropped); for tests.
+    /// The port the relay listens on, once started.
+    public var boundPort: Int? { lock.withLock { serverChannel?.localAddress?.port } }
+
+    /// Envelopes currently held for a mailbox (expired ones not counted); for tests.
     public func storedCount(mailbox: MailboxID) -> Int { store.count(mailbox: mailbox) }
-}
 
-/// Mailboxes, behind a lock; every operation is short.
-final class MailboxStore: @unchecked Sendable {
-    struct Stored {
-        var id: UInt64
-        var bytes: [UInt8]
-        var expiry: Double
-    }
-    struct Mailbox {
-        var owner: [UInt8]?
-        var envelopes: [Stored] = []
-        var bytes = 0
-    }
+    /// Removes expired envelopes now (the periodic sweep does this every `sweepInterval`).
+    @discardableResult
+    public func sweepExpired() -> Int { store.sweep() }
 
-    private let lock = NSLock()
-    private var mailboxes: [MailboxID: Mailbox] = [:]
-    private var nextID: UInt64 = 1
-    private let configuration: Configuration
-    typealias Configuration = RelayServer.Configuration
-
-    init(configuration: Configuration) { self.configuration = configuration }
-
-    private func expire(_ box: inout Mailbox, now: Double) {
-        box.envelopes.removeAll { $0.expiry <= now }
-        box.bytes = box.envelopes.reduce(0) { $0 + $1.bytes.count }
-    }
-
-    /// Nil on success, or the reason for refusing.
-    func deposit(mailbox: MailboxID, envelope: [UInt8], ttl: UInt32) -> String? {
-        guard envelope.count <= configuration.maxEnvelopeBytes else { return "envelope too large" }
-        guard ttl > 0 else { return "ttl must be positive" }
-        let now = configuration.clock()
-        let ttl = min(ttl, configuration.maxTTL)
-        return lock.withLock {
-            if mailboxes[mailbox] == nil, mailboxes.count >= configuration.maxMailboxes { return "relay full" }
-            var box = mailboxes[mailbox] ?? Mailbox()
-            expire(&box, now: now)
-            guard box.envelopes.count < configuration.maxEnvelopesPerMailbox else { return "mailbox full" }
-            guard box.bytes + envelope.count <= configuration.maxBytesPerMailbox else { return "mailbox full" }
-            box.envelopes.append(Stored(id: nextID, bytes: envelope, expiry: now + Double(ttl)))
-            box.bytes += envelope.count
-            nextID += 1
-            mailboxes[mailbox] = box
-            configuration.recorder?.stored(mailbox, envelope)
-            return nil
-        }
-    }
-
-    /// Binds on first claim; nil on success.
-    func claim(mailbox: MailboxID, publicKey: [UInt8]) -> String? {
-        lock.withLock {
-            var box = mailboxes[mailbox] ?? Mailbox()
-            if let owner = box.owner, owner != publicKey { return "mailbox claimed by another key" }
-            if mailboxes[mailbox] == nil, mailboxes.count >= configuration.maxMailboxes { return "relay full" }
-            box.owner = publicKey
-            mailboxes[mailbox] = box
-            return nil
-        }
-    }
-
-    /// Envelopes fitting one frame, and whether more remain.
-    func fetch(mailbox: MailboxID, budget: Int) -> ([RelayEnvelope], Bool) {
-        let now = configuration.clock()
-        return lock.withLock {
-            guard var box = mailboxes[mailbox] else { return ([], false) }
-            expire(&box, now: now)
-            mailboxes[mailbox] = box
-            var result: [RelayEnvelope] = []
-            var used = 0
-            for stored in box.envelopes {
-                let size = 12 + stored.bytes.count
-                if used + size > budget { return (result, true) }
-                used += size
-                result.append(RelayEnvelope(id: stored.id, bytes: stored.bytes))
-            }
-            return (result, false)
-        }
-    }
-
-    func ack(mailbox: MailboxID, ids: Set<UInt64>) {
-        lock.withLock {
-            guard var box = mailboxes[mailbox] else { return }
-            box.envelopes.removeAll { ids.contains($0.id) }
-            box.bytes = box.envelopes.reduce(0) { $0 + $1.bytes.count }
-            mailboxes[mailbox] = box
-        }
-    }
-
-    func count(mailbox: MailboxID) -> Int {
-        let now = configuration.clock()
-        return lock.withLock { mailboxes[mailbox]?.envelopes.filter { $0.expiry > now }.count ?? 0 }
+    public func statistics() -> Statistics {
+        let totals = store.totals()
+        return Statistics(
+            connections: lock.withLock { connections.count }, mailboxes: totals.mailboxes, envelopes: totals.envelopes,
+            envelopeBytes: totals.envelopeBytes, chargedBytes: totals.chargedBytes)
     }
 }
 
@@ -194,121 +216,42 @@ final class RecordingHandler: ChannelInboundHandler {
     }
 }
 
-/// One client connection: challenge, claims, rate limit, requests.
-final class RelayConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = RelayFrame
+/// A connection beyond `maxConnections`: ERROR "relay busy", then closed.
+final class RelayBusyHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = RelayFrame
-
-    let store: MailboxStore
-    let configuration: RelayServer.Configuration
-    private var challenge: [UInt8] = []
-    private var claimed: Set<MailboxID> = []
-    private var tokens: Double
-    private var lastRefill: Double
-
-    init(store: MailboxStore, configuration: RelayServer.Configuration) {
-        self.store = store
-        self.configuration = configuration
-        self.tokens = configuration.depositBurst
-        self.lastRefill = configuration.clock()
-    }
+    let log: (@Sendable (RelayLogLevel, String) -> Void)?
+    init(log: (@Sendable (RelayLogLevel, String) -> Void)?) { self.log = log }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard let challenge = try? SecureRandom.bytes(count: RelayFrame.challengeLength) else {
-            context.close(promise: nil)
-            return
-        }
-        self.challenge = challenge
-        context.writeAndFlush(wrapOutboundOut(RelayFrame(.hello, body: challenge)), promise: nil)
-        context.fireChannelActive()
-    }
-
-    private func reply(_ context: ChannelHandlerContext, error reason: String? = nil) {
-        if let reason {
-            context.writeAndFlush(wrapOutboundOut(RelayFrame(.error, body: Array(reason.utf8))), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(RelayFrame(.ok)), promise: nil)
-        }
-    }
-
-    /// Answers ERROR and closes: for garbage and protocol violations.
-    private func fail(_ context: ChannelHandlerContext, _ reason: String) {
-        // The channel (Sendable) closes itself once the error frame is out.
+        log?(.info, "refused connection from \(peerName(context)): relay busy")
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(RelayFrame(.error, body: Array(reason.utf8)))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(RelayFrame(.error, body: Array("relay busy".utf8)))).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        var reader = BodyReader(frame.body)
-        switch RelayFrameType(rawValue: frame.type) {
-        case .deposit:
-            guard let id = reader.take(MailboxID.length).flatMap(MailboxID.init(bytes:)), let ttl = reader.u32() else {
-                return fail(context, "truncated deposit")
-            }
-            let envelope = reader.rest()
-            guard envelope.count <= configuration.maxEnvelopeBytes else { return reply(context, error: "envelope too large") }
-            guard takeToken() else { return reply(context, error: "rate limited") }
-            reply(context, error: store.deposit(mailbox: id, envelope: envelope, ttl: ttl))
-        case .claim:
-            guard let id = reader.take(MailboxID.length).flatMap(MailboxID.init(bytes:)),
-                  let key = reader.take(Ed25519.publicKeyLength),
-                  let signature = reader.take(Ed25519.signatureLength), reader.remaining == 0
-            else { return fail(context, "truncated claim") }
-            let message = RelayFrame.claimMessage(challenge: challenge, mailbox: id)
-            guard Ed25519.verify(signature: signature, message: message, publicKey: key) else {
-                return reply(context, error: "bad claim signature")
-            }
-            if let reason = store.claim(mailbox: id, publicKey: key) { return reply(context, error: reason) }
-            claimed.insert(id)
-            reply(context)
-        case .fetch:
-            guard let id = reader.take(MailboxID.length).flatMap(MailboxID.init(bytes:)), reader.remaining == 0 else {
-                return fail(context, "truncated fetch")
-            }
-            guard claimed.contains(id) else { return reply(context, error: "mailbox not claimed on this connection") }
-            let (envelopes, more) = store.fetch(mailbox: id, budget: RelayFrame.maxLength - 4)
-            var body: [UInt8] = [more ? 1 : 0]
-            body.appendBE(UInt16(envelopes.count))
-            for envelope in envelopes {
-                body.appendBE(envelope.id)
-                body.appendBE(UInt32(envelope.bytes.count))
-                body += envelope.bytes
-            }
-            context.writeAndFlush(wrapOutboundOut(RelayFrame(.envelopes, body: body)), promise: nil)
-        case .ack:
-            guard let id = reader.take(MailboxID.length).flatMap(MailboxID.init(bytes:)), let count = reader.u16() else {
-                return fail(context, "truncated ack")
-            }
-            var ids = Set<UInt64>()
-            for _ in 0..<count {
-                guard let value = reader.u64() else { return fail(context, "truncated ack") }
-                ids.insert(value)
-            }
-            guard claimed.contains(id) else { return reply(context, error: "mailbox not claimed on this connection") }
-            store.ack(mailbox: id, ids: ids)
-            reply(context)
-        default:
-            fail(context, "unknown message type \(frame.type)")
-        }
-    }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
 
-    private func takeToken() -> Bool {
-        let now = configuration.clock()
-        tokens = min(configuration.depositBurst, tokens + (now - lastRefill) * configuration.depositsPerSecond)
-        lastRefill = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
-        return true
+func peerName(_ context: ChannelHandlerContext) -> String {
+    guard let address = context.remoteAddress else { return "unknown peer" }
+    if let ip = address.ipAddress, let port = address.port {
+        return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
+    return "\(address)"
+}
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let relayError = error as? RelayError {
-            fail(context, relayError.description)
-        } else {
-            context.close(promise: nil)
-        }
-    }
+/// Seconds as a `TimeAmount`, clamped to [`atLeast`, one year] (NaN gives `atLeast`), so
+/// that no configured value can overflow the conversion.
+func timeAmount(seconds: Double, atLeast minimum: Double) -> TimeAmount {
+    let clamped = seconds.isNaN ? minimum : min(max(seconds, minimum), 365 * 86_400)
+    return .nanoseconds(Int64(clamped * 1e9))
+}
+
+/// A non-negative Double as UInt64, saturating (NaN and negatives give 0).
+func saturatingUInt64(_ value: Double) -> UInt64 {
+    guard value.isFinite else { return value == .infinity ? .max : 0 }
+    guard value > 0 else { return 0 }
+    return value >= 1.8e19 ? .max : UInt64(value)
 }
