@@ -492,7 +492,8 @@ struct LicenseCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The issuer key file made by `parley license issuer-key`.", valueName: "FILE"))
         var issuerKeyFile: String
 
-        @Option(name: .long, help: ArgumentHelp("The licensee's profile identifier (`parley license show` prints it).", valueName: "ID"))
+        // Unconditional: a base64url identifier may start with "-".
+        @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The licensee's profile identifier (`parley license show` prints it).", valueName: "ID"))
         var licensee: String
 
         @Option(name: .long, help: ArgumentHelp("Most people in a call (3 to 8).", valueName: "N"))

@@ -35,11 +35,12 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Your display name, as your contacts will see it (1...64 bytes).", valueName: "NAME"))
     var name: String
 
-    @Option(name: .long, help: ArgumentHelp(
+    // Unconditional parsing: a base64url key may start with "-".
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "Make a supervised profile: the guardian's public key (`parley guardian key` prints it).", valueName: "GUARDIAN_PUBKEY"))
     var supervisedBy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Trust licenses signed by this issuer public key.", valueName: "ISSUER_PUBKEY"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Trust licenses signed by this issuer public key.", valueName: "ISSUER_PUBKEY"))
     var issuerKey: String?
 
     @Flag(name: .long, help: ArgumentHelp(
