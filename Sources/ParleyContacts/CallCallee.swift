@@ -29,6 +29,27 @@ public enum CallCallee {
         _ envelope: [UInt8], on channel: SignalingChannel, contactRoot: SecretBytes, description: String,
         admit: (CallOffer) throws(ContactsError) -> Void
     ) throws(ContactsError) -> Reply {
+        try answer(envelope, on: channel, root: { _ throws(ContactsError) in contactRoot }, wipeRoot: false,
+                   description: description, admit: admit)
+    }
+
+    /// `answer(_:on:contactRoot:description:admit:)` with the root taken from the stored
+    /// contact: the root of the key index the offer was sealed under (during a key
+    /// rotation the two sides' current keys may differ; the offer's index is the one both
+    /// hold).
+    public static func answer(
+        _ envelope: [UInt8], on channel: SignalingChannel, contact: ContactBook.Contact, description: String,
+        admit: (CallOffer) throws(ContactsError) -> Void
+    ) throws(ContactsError) -> Reply {
+        try answer(envelope, on: channel, root: { index throws(ContactsError) in
+            try contact.rootSecret(keyIndex: index ?? contact.currentKeyIndex)
+        }, wipeRoot: true, description: description, admit: admit)
+    }
+
+    private static func answer(
+        _ envelope: [UInt8], on channel: SignalingChannel, root: (UInt32?) throws(ContactsError) -> SecretBytes,
+        wipeRoot: Bool, description: String, admit: (CallOffer) throws(ContactsError) -> Void
+    ) throws(ContactsError) -> Reply {
         let message = try channel.open(envelope)
         guard message.kind == .offer else {
             throw ContactsError.invalidSignalingMessage("expected a call offer, got a \(message.kind) message")
@@ -52,6 +73,8 @@ public enum CallCallee {
         let answer = CallAnswer(callID: offer.callID, ephemeralPublicKey: ephemeral.publicKey, description: description)
         let answerBody = answer.encoded()
         let transcript = CallKeySchedule.transcriptHash([message.body, answerBody])
+        let contactRoot = try root(channel.lastOpenedKeyIndex)
+        defer { if wipeRoot { contactRoot.wipe() } }
         let schedule = try contactsSecurity("running the call key schedule") { () throws(SecurityError) in
             try CallKeySchedule(
                 ephemeralPrivateKey: ephemeral.privateKey, peerEphemeralPublicKey: offer.ephemeralPublicKey,

@@ -13,6 +13,8 @@ public final class CallCaller {
     private let ephemeral: X25519.KeyPair
     private var offerBody: [UInt8] = []
     private var done = false
+    /// The contact key index the offer was sealed under: its root salts the call secret.
+    public private(set) var offerKeyIndex: UInt32?
 
     /// - Parameters:
     ///   - participants: people in the call, the caller included.
@@ -49,7 +51,17 @@ public final class CallCaller {
             throw ContactsError.other("the signaling channel of a call must use the call id as its session id")
         }
         offerBody = offer.encoded()
+        offerKeyIndex = channel.keyIndex
         return try channel.seal(SignalingMessage(kind: .offer, body: offerBody))
+    }
+
+    /// `receive(_:on:contactRoot:)` with the root of the key index the offer was sealed
+    /// under, from the stored contact: right even if a key rotation completes meanwhile.
+    public func receive(_ envelope: [UInt8], on channel: SignalingChannel, contact: ContactBook.Contact) throws(ContactsError) -> EstablishedCall {
+        guard let index = offerKeyIndex else { throw ContactsError.other("send the offer before reading the answer") }
+        let root = try contact.rootSecret(keyIndex: index)
+        defer { root.wipe() }
+        return try receive(envelope, on: channel, contactRoot: root)
     }
 
     /// Opens the callee's reply: an answer gives the established call (its keys from the

@@ -50,7 +50,7 @@ public final class LoopbackParticipants {
             let calleeBookNow = calleeBook
             let calleeContactID = calleeContact.id
             let reply = try CallCallee.answer(
-                offer, on: calleeChannel, contactRoot: try calleeContact.rootSecret(),
+                offer, on: calleeChannel, contact: calleeContact,
                 description: Self.description(name: "callee", suite: suite)
             ) { offer throws(ContactsError) in
                 // The callee's policy, before any key, as for any call: the caller must be a
@@ -63,7 +63,7 @@ public final class LoopbackParticipants {
             switch reply {
             case .answered(let envelope, let call):
                 calleeCall = call
-                callerCall = try setup.receive(envelope, on: callerChannel, contactRoot: try callerContact.rootSecret())
+                callerCall = try setup.receive(envelope, on: callerChannel, contact: callerContact)
             case .declined(_, let reason):
                 throw reason
             }

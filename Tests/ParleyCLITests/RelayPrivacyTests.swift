@@ -93,7 +93,7 @@ struct RelayPrivacyTests {
             sessionID: try CallSetup.callID(ofEnvelope: offers[0].bytes),
             sequences: SignalingSequenceStore(path: scratch.appendingPathComponent("bob-call.seq").path))
         guard case .answered(let answer, let bobCall) = try CallCallee.answer(
-            offers[0].bytes, on: bobChannel, contactRoot: try bobContact.rootSecret(), description: bobSDP, admit: { _ in })
+            offers[0].bytes, on: bobChannel, contact: bobContact, description: bobSDP, admit: { _ in })
         else {
             Issue.record("Bob declined")
             return
@@ -104,7 +104,7 @@ struct RelayPrivacyTests {
         let answers: [RelayEnvelope] = try await client.fetch(mailbox: aliceMailbox)
         try await client.ack(mailbox: aliceMailbox, ids: answers.map(\.id))
         await client.close()
-        let aliceCall = try caller.receive(try #require(answers.first).bytes, on: aliceChannel, contactRoot: try aliceContact.rootSecret())
+        let aliceCall = try caller.receive(try #require(answers.first).bytes, on: aliceChannel, contact: aliceContact)
         #expect(aliceCall.shortAuthenticationString == bobCall.shortAuthenticationString)
         await server.stop()
 

@@ -427,6 +427,35 @@ private struct Contacts {
 }
 
 @Suite struct ContactRotationCallTests {
+    @Test func aCallSetUpMidRotationKeysBothSidesFromTheOffersKeyIndex() throws {
+        var pair = try Contacts()
+        defer { pair.remove() }
+        let scratch = StoreScratchDirectory()
+        defer { scratch.remove() }
+        let request = try pair.alice.startRotation(contact: 0, directory: pair.aliceDirectory.path)
+        _ = try pair.toAlice(pair.toBob([request]).replies)  // Alice has switched; Bob has not heard yet
+        #expect(pair.a.currentKeyIndex == 1 && pair.b.currentKeyIndex == 0)
+        #expect(try pair.b.rootSecret() != pair.b.rootSecret(keyIndex: 1), "Bob's current root is not the offer's")
+
+        let caller = try CallCaller(description: "alice")
+        let aliceChannel = try pair.a.signalingChannel(
+            sessionID: caller.callID, sequences: SignalingSequenceStore(path: scratch.file("alice.seq")))
+        let offer = try caller.sealOffer(on: aliceChannel)
+        #expect(caller.offerKeyIndex == 1)
+        let bobChannel = try pair.b.signalingChannel(
+            sessionID: caller.callID, sequences: SignalingSequenceStore(path: scratch.file("bob.seq")))
+        guard case .answered(let answer, let bobCall) = try CallCallee.answer(
+            offer, on: bobChannel, contact: pair.b, description: "bob", admit: { _ in })
+        else {
+            Issue.record("declined")
+            return
+        }
+        let aliceCall = try caller.receive(answer, on: aliceChannel, contact: pair.a)
+        #expect(aliceCall.shortAuthenticationString == bobCall.shortAuthenticationString)
+        #expect(try aliceCall.schedule.outboundKeyingMaterial(suite: .aeadAES128GCM, ssrc: 9)
+                == bobCall.schedule.inboundKeyingMaterial(suite: .aeadAES128GCM, ssrc: 9))
+    }
+
     @Test func contactsCallChannelsFollowTheKeyIndexDuringAndAfterARotation() throws {
         var pair = try Contacts()
         defer { pair.remove() }
