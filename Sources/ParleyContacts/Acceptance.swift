@@ -198,7 +198,8 @@ public struct Acceptance: Equatable, Sendable {
         return OpenedAcceptance(
             invitationID: id, signingKey: signingKey, agreementKey: agreementKey,
             contribution: SecretBytes(copying: Array(plaintext[..<contributionLength])), version: version,
-            displayName: displayName)
+            displayName: displayName,
+            capabilities: version == version1 ? nil : SealedName.capabilities(Array(plaintext[contributionLength...])))
     }
 
     static func sealKey(
@@ -247,25 +248,33 @@ public struct OpenedAcceptance {
     public let version: UInt8
     /// The acceptor's display name (checked with `Profile.validate`); nil in version 1.
     public let displayName: String?
+    /// The acceptor's capabilities (`SignalingCapabilities`); nil in version 1.
+    public var capabilities: UInt8? = nil
 }
 
 /// A display name inside a sealed acceptance or confirmation, padded so that its length
-/// does not show: name length (u8, at most `Profile.maximumNameBytes`) || UTF-8 name ||
-/// zeros up to `Profile.maximumNameBytes` bytes. 65 bytes in all.
+/// does not show, followed by the sender's capabilities: name length (u8, at most
+/// `Profile.maximumNameBytes`) || UTF-8 name || zeros up to `Profile.maximumNameBytes`
+/// bytes || capabilities (u8; bit 0: this side can run AES-256-GCM, see
+/// `SignalingCapabilities`). 66 bytes in all.
 enum SealedName {
-    static let fieldLength = 1 + Profile.maximumNameBytes
+    static let fieldLength = 1 + Profile.maximumNameBytes + 1
 
-    /// The field of a name already checked by `Profile.validate`.
+    /// The field of a name already checked by `Profile.validate`, with this machine's
+    /// capabilities.
     static func encode(_ name: String) -> [UInt8] {
-        let bytes = Array(name.utf8.prefix(Profile.maximumNameBytes))
-        return [UInt8(bytes.count)] + bytes + [UInt8](repeating: 0, count: Profile.maximumNameBytes - bytes.count)
+        raw(Array(name.utf8))
     }
 
     /// The field as given: `bytes` (any length up to 64) with a length byte that may lie.
     static func raw(_ bytes: [UInt8], length: UInt8? = nil) -> [UInt8] {
         let body = Array(bytes.prefix(Profile.maximumNameBytes))
         return [length ?? UInt8(body.count)] + body + [UInt8](repeating: 0, count: Profile.maximumNameBytes - body.count)
+            + [SignalingCapabilities.local]
     }
+
+    /// The capabilities byte of a field `decode` accepted.
+    static func capabilities(_ field: [UInt8]) -> UInt8 { field.last ?? 0 }
 
     /// Reads and checks a field; `refuse` builds the error from "is …" / "has …".
     static func decode(
@@ -276,7 +285,7 @@ enum SealedName {
         guard length <= Profile.maximumNameBytes else {
             throw refuse("is \(length) bytes long; at most \(Profile.maximumNameBytes) are allowed")
         }
-        guard field[(1 + length)...].allSatisfy({ $0 == 0 }) else { throw refuse("has bad padding") }
+        guard field[(1 + length)..<(fieldLength - 1)].allSatisfy({ $0 == 0 }) else { throw refuse("has bad padding") }
         guard let name = String(validating: field[1..<(1 + length)], as: UTF8.self) else {
             throw refuse("is not valid UTF-8")
         }

@@ -2,6 +2,13 @@ import Foundation
 import ParleySecurity
 
 extension ContactBook.Contact {
+    /// The AEAD to seal signaling messages to this contact with: AES-256-GCM when both
+    /// devices can run it (ours, and theirs as told in the sealed exchange), else
+    /// XChaCha20-Poly1305, which every device runs.
+    public var signalingAlgorithm: AEAD.Algorithm {
+        SignalingCapabilities.algorithm(peer: peerCapabilities)
+    }
+
     /// Our side of the relation, as the signaling channel names it.
     public var signalingRole: SignalingRole { role == .inviter ? .inviter : .acceptor }
 
@@ -34,9 +41,10 @@ extension ContactBook.Contact {
     ///     its current key index (`ContactBook.sequencePath`, or use
     ///     `ContactBook.signalingChannel(for:sessionID:directory:algorithm:)`, which opens
     ///     and locks it).
-    ///   - algorithm: the AEAD both sides use.
+    ///   - algorithm: the AEAD to seal with; by default `signalingAlgorithm`, one both
+    ///     sides can run (the channel opens whatever the header names, if it can).
     public func signalingChannel(
-        sessionID: [UInt8], sequences: SignalingSequenceStore, algorithm: AEAD.Algorithm = .preferred
+        sessionID: [UInt8], sequences: SignalingSequenceStore, algorithm: AEAD.Algorithm? = nil
     ) throws(ContactsError) -> SignalingChannel {
         let root = try rootSecret()
         defer { root.wipe() }
@@ -46,6 +54,7 @@ extension ContactBook.Contact {
         }
         return try SignalingChannel(
             root: root, role: signalingRole, signingKey: signing.secretKey, peerSigningKey: try peerSigningPublicKey(),
-            sessionID: sessionID, algorithm: algorithm, sequences: sequences, keyIndex: currentKeyIndex, second: second)
+            sessionID: sessionID, algorithm: algorithm ?? signalingAlgorithm, sequences: sequences,
+            keyIndex: currentKeyIndex, second: second)
     }
 }

@@ -79,6 +79,9 @@ public struct ContactBook: Codable, Equatable, Sendable {
         public var approval: String? = nil
         /// True once the profile blocked this contact (see `isBlocked`). Absent in older stores.
         public var blocked: Bool? = nil
+        /// What the contact's device can run (`SignalingCapabilities`), learned in the
+        /// sealed acceptance or confirmation; nil if unknown (older exchanges).
+        public var peerCapabilities: UInt8? = nil
     }
 
     /// A contact root besides the current one (base64), with its index and replay floor.
@@ -294,6 +297,7 @@ extension ContactBook {
             agreementPrivateKey: pending.agreementPrivateKey, peerSigningKey: b64(opened.signingKey),
             peerAgreementKey: b64(opened.agreementKey), root: b64(root), mailbox: mailboxHex,
             peerMailbox: hex(peerMailbox), established: unixSeconds(now.timeIntervalSince1970)))
+        contacts[contacts.count - 1].peerCapabilities = opened.capabilities
         pendingInvitations.remove(at: index)
         return OutgoingEnvelope(mailbox: peerMailbox, bytes: confirmation, relayHint: invitation.relayHint)
     }
@@ -315,7 +319,7 @@ extension ContactBook {
             signing.secretKey.wipe()
             agreement.privateKey.wipe()
         }
-        let (inviterContribution, inviterName) = try Confirmation.open(
+        let (inviterContribution, inviterName, inviterCapabilities) = try Confirmation.open(
             bytes, invitation: invitation, acceptorSigningKey: signing.publicKey,
             acceptorAgreementPrivateKey: agreement.privateKey, acceptorAgreementKey: agreement.publicKey)
         defer { inviterContribution.wipe() }
@@ -336,6 +340,7 @@ extension ContactBook {
             peerMailbox: hex(try ContactMailboxes.inviter(invitationID: invitation.invitationID)),
             established: unixSeconds(now.timeIntervalSince1970)))
         contacts[contacts.count - 1].approval = pending.approval
+        contacts[contacts.count - 1].peerCapabilities = inviterCapabilities
         pendingAcceptances.remove(at: index)
     }
 

@@ -110,12 +110,12 @@ public enum Confirmation {
         return body + signature
     }
 
-    /// The acceptor's side: checks a confirmation and returns the inviter's contribution
-    /// and display name (nil in version 1).
+    /// The acceptor's side: checks a confirmation and returns the inviter's contribution,
+    /// display name and capabilities (`SignalingCapabilities`; both nil in version 1).
     public static func open(
         _ bytes: [UInt8], invitation: Invitation, acceptorSigningKey: [UInt8],
         acceptorAgreementPrivateKey: SecretBytes, acceptorAgreementKey: [UInt8]
-    ) throws(ContactsError) -> (contribution: SecretBytes, displayName: String?) {
+    ) throws(ContactsError) -> (contribution: SecretBytes, displayName: String?, capabilities: UInt8?) {
         var reader = InvitationReader(bytes) { ContactsError.invalidAcceptance("confirmation: \($0)") }
         let version = try reader.byte("version")
         guard version == currentVersion || version == version1 else {
@@ -162,6 +162,7 @@ public enum Confirmation {
         }
         let displayName: String? = try version == version1 ? nil : SealedName.decode(
             Array(plaintext[contributionLength...])) { ContactsError.invalidAcceptance("the inviter's display name \($0)") }
-        return (SecretBytes(copying: Array(plaintext[..<contributionLength])), displayName)
+        let capabilities: UInt8? = version == version1 ? nil : SealedName.capabilities(Array(plaintext[contributionLength...]))
+        return (SecretBytes(copying: Array(plaintext[..<contributionLength])), displayName, capabilities)
     }
 }

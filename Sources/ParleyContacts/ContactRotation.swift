@@ -272,14 +272,17 @@ extension ContactBook {
     ///     replay floors come from the store (persist them back with
     ///     `SignalingChannel.highestReceived`; `receive` does).
     ///   - directory: the profile directory (`ProfileStore.directory`).
-    ///   - algorithm: the AEAD both sides use (the control session always uses
-    ///     XChaCha20-Poly1305).
+    ///   - algorithm: the AEAD to seal with; by default the contact's
+    ///     `signalingAlgorithm` (the control session always seals with
+    ///     XChaCha20-Poly1305; channels open either algorithm).
     public func signalingChannel(
         for index: Int, sessionID: [UInt8]? = nil, directory: String,
-        algorithm: AEAD.Algorithm = .xChaCha20Poly1305
+        algorithm: AEAD.Algorithm? = nil
     ) throws(ContactsError) -> SignalingChannel {
         guard contacts.indices.contains(index) else { throw ContactsError.other("no contact at index \(index)") }
-        return try Self.makeChannel(contacts[index], sessionID: sessionID, directory: directory, algorithm: algorithm)
+        return try Self.makeChannel(
+            contacts[index], sessionID: sessionID, directory: directory,
+            algorithm: algorithm ?? contacts[index].signalingAlgorithm)
     }
 
     static func makeChannel(

@@ -189,9 +189,14 @@ public struct SignalingKeySlot {
 /// contact store keeps the highest sequence received per key (`receivedThrough`), which
 /// works because one relay mailbox delivers in order.
 ///
-/// `open` checks, in order: signature (peer's per-contact key), version, algorithm (it
-/// must be this channel's: both sides agree on it; the header names it so a mismatch is
-/// reported clearly), session id, key index (the current one or the second slot's),
+/// Keys: `HKDF-Expand(prk: contact root, info: "parley signaling v1" || direction ||
+/// algorithm id, 32)` — one key per direction and per AEAD, so a key never serves two
+/// algorithms. A channel seals with its `algorithm` (`Contact.signalingAlgorithm`:
+/// AES-256-GCM only if both devices run it) and opens whichever algorithm the header names,
+/// if this device runs it.
+///
+/// `open` checks, in order: signature (peer's per-contact key), version, algorithm (one
+/// this device runs; the header names it), session id, key index (the current one or the second slot's),
 /// decryption, then the replay window of that key (64 messages: duplicates and older
 /// messages refused, reordering inside the window accepted). The windows live in memory,
 /// per channel, starting at `receivedThrough`; messages of another session are refused by
@@ -214,8 +219,9 @@ public final class SignalingChannel {
     /// The key index of the last envelope `open` accepted.
     public private(set) var lastOpenedKeyIndex: UInt32?
     let sendKey: SecretBytes
-    let receiveKey: SecretBytes
-    let secondReceiveKey: SecretBytes?
+    /// Receive keys by algorithm id, of the current root and of the second slot's.
+    let receiveKeys: [UInt8: SecretBytes]
+    let secondReceiveKeys: [UInt8: SecretBytes]?
     private let signingKey: SecretBytes
     private let sequences: SignalingSequenceStore
     private var window: SignalingReplayWindow
@@ -264,17 +270,26 @@ public final class SignalingChannel {
         self.sequences = sequences
         self.keyIndex = keyIndex
         self.window = SignalingReplayWindow(receivedThrough: receivedThrough)
-        self.sendKey = try Self.deriveKey(root: root, direction: role.sendDirection)
-        self.receiveKey = try Self.deriveKey(root: root, direction: role.receiveDirection)
+        self.sendKey = try Self.deriveKey(root: root, direction: role.sendDirection, algorithm: algorithm)
+        self.receiveKeys = try Self.receiveKeys(root: root, direction: role.receiveDirection)
         if let second {
             self.secondKeyIndex = second.keyIndex
-            self.secondReceiveKey = try Self.deriveKey(root: second.root, direction: role.receiveDirection)
+            self.secondReceiveKeys = try Self.receiveKeys(root: second.root, direction: role.receiveDirection)
             self.secondWindow = SignalingReplayWindow(receivedThrough: second.receivedThrough)
         } else {
             self.secondKeyIndex = nil
-            self.secondReceiveKey = nil
+            self.secondReceiveKeys = nil
             self.secondWindow = SignalingReplayWindow()
         }
+    }
+
+    /// The receive keys of every algorithm this device runs.
+    static func receiveKeys(root: SecretBytes, direction: UInt8) throws(ContactsError) -> [UInt8: SecretBytes] {
+        var keys: [UInt8: SecretBytes] = [:]
+        for algorithm in AEAD.Algorithm.allCases where algorithm.isAvailable {
+            keys[SignalingEnvelopeHeader.id(of: algorithm)] = try deriveKey(root: root, direction: direction, algorithm: algorithm)
+        }
+        return keys
     }
 
     /// The highest sequence number opened under `keyIndex` (to persist as a replay
@@ -285,12 +300,14 @@ public final class SignalingChannel {
         return nil
     }
 
-    /// The AEAD key of one direction (1: inviter → acceptor, 2: acceptor → inviter).
-    static func deriveKey(root: SecretBytes, direction: UInt8) throws(ContactsError) -> SecretBytes {
+    /// The AEAD key of one direction (1: inviter → acceptor, 2: acceptor → inviter) and
+    /// algorithm.
+    static func deriveKey(root: SecretBytes, direction: UInt8, algorithm: AEAD.Algorithm) throws(ContactsError) -> SecretBytes {
         var prk = root.copyBytes()
         defer { wipeBytes(&prk) }
+        let info = keyInfo + [direction, SignalingEnvelopeHeader.id(of: algorithm)]
         var key = try contactsSecurity("deriving a signaling key") { () throws(SecurityError) in
-            try HKDF.expand(prk: prk, info: keyInfo + [direction], length: 32)
+            try HKDF.expand(prk: prk, info: info, length: 32)
         }
         defer { wipeBytes(&key) }
         return SecretBytes(copying: key)
@@ -335,7 +352,7 @@ public final class SignalingChannel {
         guard envelope.count <= Self.maximumEnvelopeLength else {
             throw ContactsError.invalidSignalingMessage("the envelope is too large (\(envelope.count) bytes)")
         }
-        let minimum = SignalingEnvelopeHeader.version1Length + algorithm.tagLength + Ed25519.signatureLength
+        let minimum = SignalingEnvelopeHeader.version1Length + 16 + Ed25519.signatureLength
         guard envelope.count >= minimum else {
             throw ContactsError.invalidSignalingMessage("the envelope is too short (\(envelope.count) bytes)")
         }
@@ -347,12 +364,13 @@ public final class SignalingChannel {
         }
         let header = try SignalingEnvelopeHeader(parsing: signed)
         let headerLength = header.encodedLength
-        guard signed.count >= headerLength + algorithm.tagLength else {
+        guard signed.count >= headerLength + header.algorithm.tagLength else {
             throw ContactsError.invalidSignalingMessage("the envelope is too short (\(envelope.count) bytes)")
         }
-        guard header.algorithm == algorithm else {
+        let algorithmID = SignalingEnvelopeHeader.id(of: header.algorithm)
+        guard header.algorithm.isAvailable, receiveKeys[algorithmID] != nil else {
             throw ContactsError.invalidSignalingMessage(
-                "it was encrypted with \(header.algorithm.rawValue) but this session uses \(algorithm.rawValue)")
+                "it was encrypted with \(header.algorithm.rawValue), which this device cannot run; the contact's Parley should use XChaCha20-Poly1305")
         }
         guard bytesEqual(header.sessionID, sessionID) else {
             throw ContactsError.invalidSignalingMessage("it belongs to another session")
@@ -360,7 +378,7 @@ public final class SignalingChannel {
         let second: Bool
         if header.keyIndex == keyIndex {
             second = false
-        } else if let secondKeyIndex, let _ = secondReceiveKey, header.keyIndex == secondKeyIndex {
+        } else if let secondKeyIndex, secondReceiveKeys != nil, header.keyIndex == secondKeyIndex {
             second = true
         } else {
             let known = secondKeyIndex.map { "key \(keyIndex) or \($0)" } ?? "key \(keyIndex)"
@@ -372,13 +390,15 @@ public final class SignalingChannel {
             throw ContactsError.signalingReplayed(sequence: header.sequence)
         }
         let headerBytes = Array(signed[..<headerLength])
-        let nonce = Self.nonce(sequence: header.sequence, algorithm: algorithm)
-        let key = second ? (secondReceiveKey ?? receiveKey) : receiveKey
+        let nonce = Self.nonce(sequence: header.sequence, algorithm: header.algorithm)
+        guard let key = second ? secondReceiveKeys?[algorithmID] : receiveKeys[algorithmID] else {
+            throw ContactsError.invalidSignalingMessage("no key for \(header.algorithm.rawValue)")
+        }
         var plaintext: [UInt8]
         do {
             plaintext = try AEAD.open(
                 ciphertext: Array(signed[headerLength...]), additionalData: headerBytes,
-                nonce: nonce, key: key, algorithm: algorithm)
+                nonce: nonce, key: key, algorithm: header.algorithm)
         } catch {
             throw ContactsError.invalidSignalingMessage("it does not decrypt (altered, or not for this contact)")
         }

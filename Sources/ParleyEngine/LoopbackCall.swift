@@ -77,7 +77,7 @@ final class LoopbackCall {
             keys: LoopbackReport.Keys(
                 source: "contact-session", caller: participants.caller.displayName, callee: participants.callee.displayName,
                 callID: participants.callID, shortAuthenticationString: participants.shortAuthenticationString.description,
-                signalingAEAD: AEAD.Algorithm.preferred.rawValue))
+                signalingAEAD: participants.signalingAlgorithm.rawValue))
     }
 }
 

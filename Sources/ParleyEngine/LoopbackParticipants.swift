@@ -20,6 +20,8 @@ public final class LoopbackParticipants {
     let calleeCall: EstablishedCall
     /// The contact id both sides hold (base64), for the report.
     public let contactID: String
+    /// The AEAD the caller sealed its signaling with.
+    public let signalingAlgorithm: AEAD.Algorithm
     private let directory: String
 
     /// Sets everything up; `participants` is the call's size for the policy (2 for a
@@ -42,6 +44,7 @@ public final class LoopbackParticipants {
             let callerChannel = try callerContact.signalingChannel(
                 sessionID: setup.callID,
                 sequences: SignalingSequenceStore(path: (directory as NSString).appendingPathComponent("caller.seq")))
+            signalingAlgorithm = callerChannel.algorithm
             let offer = try setup.sealOffer(on: callerChannel)
             let calleeChannel = try calleeContact.signalingChannel(
                 sessionID: try CallSetup.callID(ofEnvelope: offer),

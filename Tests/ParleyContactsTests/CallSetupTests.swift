@@ -171,6 +171,24 @@ struct CallSetupTests {
         }
     }
 
+    @Test func bothSidesLearnTheOthersAEADCapabilityInTheSealedExchange() throws {
+        let pair = try ContactPair()
+        defer { pair.directory.remove() }
+        #expect(pair.aliceContact.peerCapabilities == SignalingCapabilities.local)
+        #expect(pair.bobContact.peerCapabilities == SignalingCapabilities.local)
+        let expected: AEAD.Algorithm = AEAD.Algorithm.aes256GCM.isAvailable ? .aes256GCM : .xChaCha20Poly1305
+        #expect(pair.aliceContact.signalingAlgorithm == expected)
+        let caller = try CallCaller(description: aliceSDP)
+        let offer = try caller.sealOffer(on: try pair.aliceChannel(caller.callID))
+        #expect(try SignalingEnvelopeHeader(parsing: offer).algorithm == expected)
+        // A contact whose device cannot run AES-256-GCM gets XChaCha20-Poly1305.
+        var old = pair.aliceContact
+        old.peerCapabilities = 0
+        #expect(old.signalingAlgorithm == .xChaCha20Poly1305)
+        old.peerCapabilities = nil
+        #expect(old.signalingAlgorithm == .xChaCha20Poly1305)
+    }
+
     @Test func malformedOfferBodiesAreClearErrors() throws {
         let good = CallOffer(callID: Array(repeating: 7, count: 16), participants: 2,
                              ephemeralPublicKey: Array(repeating: 9, count: 32), description: aliceSDP)

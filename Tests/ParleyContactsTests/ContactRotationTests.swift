@@ -66,8 +66,9 @@ private struct Contacts {
     func keysAgree() throws -> Bool {
         let aliceRoot = SecretBytes(copying: try unb64(a.root))
         let bobRoot = SecretBytes(copying: try unb64(b.root))
-        return try SignalingChannel.deriveKey(root: aliceRoot, direction: 1) == SignalingChannel.deriveKey(root: bobRoot, direction: 1)
-            && SignalingChannel.deriveKey(root: aliceRoot, direction: 2) == SignalingChannel.deriveKey(root: bobRoot, direction: 2)
+        let x = AEAD.Algorithm.xChaCha20Poly1305
+        return try SignalingChannel.deriveKey(root: aliceRoot, direction: 1, algorithm: x) == SignalingChannel.deriveKey(root: bobRoot, direction: 1, algorithm: x)
+            && SignalingChannel.deriveKey(root: aliceRoot, direction: 2, algorithm: x) == SignalingChannel.deriveKey(root: bobRoot, direction: 2, algorithm: x)
     }
 
     /// One message each way on the control session opens on the other side.

@@ -128,7 +128,7 @@ private struct SignalingPair {
         }
     }
 
-    @Test func signalingAlgorithmMismatchIsRefused() throws {
+    @Test func aChannelOpensEitherAlgorithmItRunsWhateverItSealsWith() throws {
         guard AEAD.Algorithm.aes256GCM.isAvailable else { return }
         let pair = try SignalingPair(algorithm: .xChaCha20Poly1305)
         defer { pair.directory.remove() }
@@ -136,7 +136,29 @@ private struct SignalingPair {
             root: pair.root, role: .inviter, signingKey: pair.inviterKeys.secretKey,
             peerSigningKey: pair.acceptorKeys.publicKey, sessionID: pair.sessionID, algorithm: .aes256GCM,
             sequences: SignalingSequenceStore(path: pair.directory.file("aes.seq")))
-        #expect(throws: ContactsError.self) { try pair.acceptor.open(aes.seal(SignalingMessage(kind: .ack))) }
+        // An AES-256-GCM sender and an XChaCha20-Poly1305 sender reach the same receiver.
+        let sealed = try aes.seal(SignalingMessage(kind: .ack, body: [1]))
+        #expect(try SignalingEnvelopeHeader(parsing: sealed).algorithm == .aes256GCM)
+        #expect(try pair.acceptor.open(sealed) == SignalingMessage(kind: .ack, body: [1]))
+        let fresh = try pair.freshAcceptor()  // the two senders here each start at sequence 1
+        #expect(try fresh.open(pair.inviter.seal(SignalingMessage(kind: .ack, body: [2]))) == SignalingMessage(kind: .ack, body: [2]))
+        // Each algorithm has its own key: the same root and direction, different keys.
+        let x = try SignalingChannel.deriveKey(root: pair.root, direction: 1, algorithm: .xChaCha20Poly1305)
+        let a = try SignalingChannel.deriveKey(root: pair.root, direction: 1, algorithm: .aes256GCM)
+        #expect(x != a)
+        // The algorithm byte is authenticated: relabelling an envelope breaks it.
+        var relabelled = try aes.seal(SignalingMessage(kind: .ack, body: [3]))
+        relabelled[1] = SignalingEnvelopeHeader.id(of: .xChaCha20Poly1305)
+        #expect(throws: ContactsError.self) { try pair.acceptor.open(relabelled) }
+    }
+
+    @Test func theSealingAlgorithmIsAES256GCMOnlyWhenBothSidesRunIt() {
+        let aes = SignalingCapabilities.aes256GCM
+        #expect(SignalingCapabilities.algorithm(peer: aes, local: aes) == .aes256GCM)
+        #expect(SignalingCapabilities.algorithm(peer: 0, local: aes) == .xChaCha20Poly1305)
+        #expect(SignalingCapabilities.algorithm(peer: aes, local: 0) == .xChaCha20Poly1305)
+        #expect(SignalingCapabilities.algorithm(peer: nil, local: aes) == .xChaCha20Poly1305, "unknown peer: the safe choice")
+        #expect(SignalingCapabilities.algorithm(peer: 0xFF, local: aes) == .aes256GCM, "reserved bits are ignored")
     }
 
     @Test func signalingReplayIsRefused() throws {
@@ -254,11 +276,12 @@ private struct SignalingPair {
     @Test func signalingDirectionKeysDiffer() throws {
         let pair = try SignalingPair()
         defer { pair.directory.remove() }
-        #expect(pair.inviter.sendKey != pair.inviter.receiveKey)
-        #expect(pair.inviter.sendKey == pair.acceptor.receiveKey)
-        #expect(pair.inviter.receiveKey == pair.acceptor.sendKey)
-        let one = try SignalingChannel.deriveKey(root: pair.root, direction: 1)
-        let two = try SignalingChannel.deriveKey(root: pair.root, direction: 2)
+        let id = SignalingEnvelopeHeader.id(of: pair.algorithm)
+        #expect(pair.inviter.sendKey != pair.inviter.receiveKeys[id])
+        #expect(pair.inviter.sendKey == pair.acceptor.receiveKeys[id])
+        #expect(pair.inviter.receiveKeys[id] == pair.acceptor.sendKey)
+        let one = try SignalingChannel.deriveKey(root: pair.root, direction: 1, algorithm: pair.algorithm)
+        let two = try SignalingChannel.deriveKey(root: pair.root, direction: 2, algorithm: pair.algorithm)
         #expect(one != two)
         #expect(one.count == 32)
     }
