@@ -11,14 +11,15 @@ public enum LocalContactExchange {
     ///
     /// - Returns: the new contact's index in each book's `contacts`.
     public static func establish(
-        inviter: inout ContactBook, acceptor: inout ContactBook, relayHint: String = "127.0.0.1:7400",
-        now: Date = Date()
+        inviter: inout ContactBook, acceptor: inout ContactBook, inviterName: String = "Alice",
+        acceptorName: String = "Bob", relayHint: String = "127.0.0.1:7400", now: Date = Date()
     ) throws(ContactsError) -> (inviter: Int, acceptor: Int) {
         let (invitation, secrets) = try Invitation.create(relayHint: relayHint, expiresIn: .seconds(3600), now: now)
         inviter.add(invitation, secrets: secrets)
         secrets.wipe()
-        let acceptance = try acceptor.accept(uri: invitation.uri, now: now)
-        let confirmation = try inviter.receiveAcceptance(acceptance.bytes, inMailbox: acceptance.mailbox, now: now)
+        let acceptance = try acceptor.accept(uri: invitation.uri, displayName: acceptorName, now: now)
+        let confirmation = try inviter.receiveAcceptance(
+            acceptance.bytes, inMailbox: acceptance.mailbox, displayName: inviterName, now: now)
         try acceptor.receiveConfirmation(confirmation.bytes, inMailbox: confirmation.mailbox, now: now)
         guard let a = inviter.contacts.lastIndex(where: { $0.id == b64(invitation.invitationID) }),
               let b = acceptor.contacts.lastIndex(where: { $0.id == b64(invitation.invitationID) })

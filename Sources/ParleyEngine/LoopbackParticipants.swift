@@ -35,7 +35,8 @@ public final class LoopbackParticipants {
         var callerBook = ContactBook()
         var calleeBook = ContactBook()
         do {
-            let (a, b) = try LocalContactExchange.establish(inviter: &callerBook, acceptor: &calleeBook, now: now)
+            let (a, b) = try LocalContactExchange.establish(
+                inviter: &callerBook, acceptor: &calleeBook, inviterName: callerName, acceptorName: calleeName, now: now)
             let callerContact = callerBook.contacts[a]
             let calleeContact = calleeBook.contacts[b]
             contactID = callerContact.id

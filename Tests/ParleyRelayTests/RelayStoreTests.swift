@@ -127,7 +127,12 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let wall = ManualClock()
-        let (first, port) = try await startServer(storeConfiguration(directory) { $0.wallClock = { 1_700_000_000 + wall.read() } })
+        // Both clocks manual: under a loaded machine real seconds pass between the two
+        // deposits, and the TTL must not run out on the real clock meanwhile.
+        let (first, port) = try await startServer(storeConfiguration(directory) {
+            $0.wallClock = { 1_700_000_000 + wall.read() }
+            $0.clock = { wall.read() }
+        })
         let client = try await RelayClient.connect(host: "127.0.0.1", port: port)
         let mailbox = try MailboxID.random()
         try await client.deposit(mailbox: mailbox, envelope: [1], ttl: 10)
@@ -136,7 +141,10 @@ import Testing
         await first.stop()
 
         wall.advance(11)
-        let second = try await startServer(port: 0, storeConfiguration(directory) { $0.wallClock = { 1_700_000_000 + wall.read() } })
+        let second = try await startServer(port: 0, storeConfiguration(directory) {
+            $0.wallClock = { 1_700_000_000 + wall.read() }
+            $0.clock = { wall.read() }
+        })
         #expect(second.loadSummary == "loaded 1 envelope in 1 mailbox, removed 1 expired")
         #expect(directory.files(of: mailbox).count == 1)
         #expect(second.storedCount(mailbox: mailbox) == 1)

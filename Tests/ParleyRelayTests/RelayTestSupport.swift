@@ -56,14 +56,16 @@ func startServer(port: Int, _ configure: (inout RelayServer.Configuration) -> Vo
 }
 
 /// Retries that suit tests: quick backoff, bounded to a few seconds.
-func quickRetry(attempts: Int = 40, deadline: Double = 5) -> RelaySession.Retry {
+/// Quick backoff, generous timeouts: the whole test suite runs in parallel on two cores,
+/// where an answer can take seconds; a timeout here must mean "never", not "slow".
+func quickRetry(attempts: Int = 40, deadline: Double = 30) -> RelaySession.Retry {
     var retry = RelaySession.Retry()
     retry.attempts = attempts
     retry.initialDelay = 0.02
     retry.maxDelay = 0.2
     retry.deadline = deadline
-    retry.connectTimeout = 1
-    retry.responseTimeout = 2
+    retry.connectTimeout = 10
+    retry.responseTimeout = 10
     return retry
 }
 
