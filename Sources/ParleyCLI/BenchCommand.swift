@@ -27,11 +27,12 @@ struct BenchCommand: ParsableCommand {
             (srtp-gcm) and AES-CM + HMAC-SHA1-80 (srtp-aes-cm), SRTPSession against bare \
             libsrtp2; RTP serialization and parsing (plus one extension lookup) of that packet, \
             which have no C counterpart: absolute time, goal at most 0.3 µs per packet, "—" in \
-            the bare and ratio columns; call-setup, the key work of one call for both sides \
-            (two X25519 ephemeral key pairs, both call key schedules, AES-128-GCM keying \
-            material for an audio and a video SSRC each way on each side, and the eight \
-            SRTPSessions it keys, created and destroyed), absolute like RTP: goal under \
-            1000 µs per call; audio-path, a 20 ms frame through Opus encode, RTP \
+            the bare and ratio columns; call-setup, the key work of one call for both sides, \
+            keyed as a real call is (two X25519 ephemeral key pairs, both call key schedules, \
+            and on each side an outbound SRTPSession for its RTCP, audio and video SSRCs and \
+            an inbound one for the peer's, every stream with its own AES-128-GCM keying \
+            material: four sessions and twelve streams, created and destroyed), absolute like \
+            RTP: goal under 1000 µs per call; audio-path, a 20 ms frame through Opus encode, RTP \
             payload and packet, SRTP (GCM) protect and unprotect, parse, depayload and Opus \
             decode, against the sum of the bare libopus encode and decode and libsrtp2 \
             protect + unprotect calls on the same frames and packets; VP8 and VP9 realtime \

@@ -100,8 +100,10 @@ public struct BenchmarkReport: Codable, Sendable, Equatable {
         /// for encoders, samples per channel for Opus decoding, concealment and the audio
         /// path, compressed bytes fed to the decoder for video decoding, bytes round-tripped
         /// for SRTP, packet bytes written for RTP serialization, payload bytes found for RTP
-        /// parsing, SRTP sessions created (8 per call) for call setup. Equal when both did the same work; `bareOutput` is nil without a bare
-        /// counterpart.
+        /// parsing, SRTP streams keyed for call setup (12 per call: on each side an outbound
+        /// and an inbound session of 3 streams; earlier reports counted SRTP sessions
+        /// created, 8 per call). Equal when both did the same work;
+        /// `bareOutput` is nil without a bare counterpart.
         public var bareOutput: Int?
         public var wrapperOutput: Int
         /// Video cases only.

@@ -6,10 +6,15 @@ import ParleySecurity
 ///
 /// Per call: two fresh X25519 ephemeral key pairs (caller, callee); a random call id and
 /// the transcript hash of two short offer/answer messages; both `CallKeySchedule`s (fixed
-/// contact root); on each side, outbound and inbound AEAD_AES_128_GCM keying material for
-/// two SSRCs (audio, video) and the four `SRTPSession`s they key (two outbound, two
-/// inbound, each for its own SSRC), then the sessions and schedules are destroyed. Both
-/// sides together: two key pairs, two schedules, eight keying materials, eight sessions.
+/// contact root); then on each side what a real call keys (`LoopbackCall`): one outbound
+/// `SRTPSession` created for the side's RTCP SSRC, to which its audio and video SSRCs are
+/// added as streams, and one inbound session created for the peer's RTCP SSRC, to which
+/// the peer's audio and video SSRCs are added; every stream has its own AES_128_GCM
+/// keying material from the schedule, handed to libsrtp in place (`SecretBytes`). Then the
+/// sessions and schedules are destroyed. Both sides together: two key pairs, two
+/// schedules, twelve keying materials, four sessions holding twelve streams. Both sides
+/// must derive the same short authentication string and the same keying material for
+/// every stream (what one sends with, the other receives with).
 enum CallSetupBenchmark {
     static let suite = SRTPSuite.aeadAES128GCM
     /// The contact root secret: fixed, the benchmark needs no secrecy.
@@ -17,30 +22,31 @@ enum CallSetupBenchmark {
         UInt8(truncatingIfNeeded: $0 &* 53 &+ 7)
     }
     /// The two short messages whose transcript hash binds the call.
-    static let offer = Array("parley offer: audio opus/48000/2 ssrc 1001, video vp8/90000 ssrc 1002".utf8)
-    static let answer = Array("parley answer: audio opus/48000/2 ssrc 2001, video vp8/90000 ssrc 2002".utf8)
-    /// Audio and video SSRCs of each side.
-    static let callerSSRCs: [UInt32] = [1001, 1002]
-    static let calleeSSRCs: [UInt32] = [2001, 2002]
-    /// Sessions one call creates, both sides together.
-    static let sessionsPerCall = 8
+    static let offer = Array("parley offer: rtcp ssrc 1000, audio opus/48000/2 ssrc 1001, video vp8/90000 ssrc 1002".utf8)
+    static let answer = Array("parley answer: rtcp ssrc 2000, audio opus/48000/2 ssrc 2001, video vp8/90000 ssrc 2002".utf8)
+    /// RTCP, audio and video SSRCs of each side; the first (RTCP) creates the session, the
+    /// others are added to it.
+    static let callerSSRCs: [UInt32] = [1000, 1001, 1002]
+    static let calleeSSRCs: [UInt32] = [2000, 2001, 2002]
+    /// SRTP streams one call keys, both sides together (the case's output per call).
+    static let streamsPerCall = 12
 
     /// `calls` call setups; the clock is read around each whole call (tens of µs or more,
-    /// far above a clock read). Output: SRTP sessions created.
+    /// far above a clock read). Output: SRTP streams keyed.
     static func run(calls: Int) throws(SecurityError) -> (seconds: Double, output: Int) {
         let root = SecretBytes(copying: contactRoot)
         var nanoseconds: UInt64 = 0
-        var sessions = 0
+        var streams = 0
         for _ in 0..<max(calls, 0) {
             let start = BenchmarkClock.monotonicNanoseconds()
-            let created = try setUpCall(root: root)
+            let keyed = try setUpCall(root: root)
             nanoseconds &+= BenchmarkClock.monotonicNanoseconds() &- start
-            sessions &+= created
+            streams &+= keyed
         }
-        return (Double(nanoseconds) / 1e9, sessions)
+        return (Double(nanoseconds) / 1e9, streams)
     }
 
-    /// One call, both sides. Returns the sessions created, after checking that both sides
+    /// One call, both sides. Returns the SRTP streams keyed, after checking that both sides
     /// agree on the short authentication string and on every stream's keying material.
     @inline(never)
     static func setUpCall(root: SecretBytes) throws(SecurityError) -> Int {
@@ -67,40 +73,47 @@ enum CallSetupBenchmark {
         guard callerSide.outbound == calleeSide.inbound, calleeSide.outbound == callerSide.inbound else {
             throw SecurityError.invalidParameter("call setup: the two sides derived different SRTP keying material")
         }
-        return callerSide.sessions + calleeSide.sessions
+        return callerSide.streams + calleeSide.streams
     }
 
     /// One side: keying material for its own streams (outbound) and the peer's (inbound),
-    /// and the sessions keyed with it, created and destroyed here.
+    /// and the two sessions keyed with it, created and destroyed here.
     private static func side(
         _ schedule: CallKeySchedule, own: [UInt32], peer: [UInt32]
-    ) throws(SecurityError) -> (outbound: [SecretBytes], inbound: [SecretBytes], sessions: Int) {
-        var outbound: [SecretBytes] = []
-        var inbound: [SecretBytes] = []
-        var sessions: [SRTPSession] = []
-        outbound.reserveCapacity(own.count)
-        inbound.reserveCapacity(peer.count)
-        sessions.reserveCapacity(own.count + peer.count)
-        for ssrc in own {
-            let material = try schedule.outboundKeyingMaterial(suite: suite, ssrc: ssrc)
-            outbound.append(material)
-            sessions.append(try session(material, direction: .outbound, ssrc: ssrc))
+    ) throws(SecurityError) -> (outbound: [SecretBytes], inbound: [SecretBytes], streams: Int) {
+        let outbound = try keyingMaterial(own) { ssrc throws(SecurityError) in
+            try schedule.outboundKeyingMaterial(suite: suite, ssrc: ssrc)
         }
-        for ssrc in peer {
-            let material = try schedule.inboundKeyingMaterial(suite: suite, ssrc: ssrc)
-            inbound.append(material)
-            sessions.append(try session(material, direction: .inbound, ssrc: ssrc))
+        let inbound = try keyingMaterial(peer) { ssrc throws(SecurityError) in
+            try schedule.inboundKeyingMaterial(suite: suite, ssrc: ssrc)
         }
-        let count = sessions.count
-        sessions.removeAll()  // srtp_dealloc, inside the timed call
-        return (outbound, inbound, count)
+        // As LoopbackCall: the sender may retransmit identical packets.
+        let sending = try session(outbound, ssrcs: own, direction: .outbound, allowRepeatTransmission: true)
+        let receiving = try session(inbound, ssrcs: peer, direction: .inbound, allowRepeatTransmission: false)
+        withExtendedLifetime((sending, receiving)) {}  // srtp_dealloc at the end of this call, timed
+        return (outbound, inbound, own.count + peer.count)
     }
 
+    private static func keyingMaterial(
+        _ ssrcs: [UInt32], _ derive: (UInt32) throws(SecurityError) -> SecretBytes
+    ) throws(SecurityError) -> [SecretBytes] {
+        var materials: [SecretBytes] = []
+        materials.reserveCapacity(ssrcs.count)
+        for ssrc in ssrcs { materials.append(try derive(ssrc)) }
+        return materials
+    }
+
+    /// One session created for the first SSRC, the others added as streams, each with its
+    /// own keying material.
     private static func session(
-        _ material: SecretBytes, direction: SRTPSession.Direction, ssrc: UInt32
+        _ materials: [SecretBytes], ssrcs: [UInt32], direction: SRTPSession.Direction, allowRepeatTransmission: Bool
     ) throws(SecurityError) -> SRTPSession {
-        var key = material.copyBytes()
-        defer { for index in key.indices { key[index] = 0 } }
-        return try SRTPSession(suite: suite, masterKey: key, direction: direction, ssrc: .specific(ssrc))
+        let session = try SRTPSession(
+            suite: suite, masterKey: materials[0], direction: direction, ssrc: .specific(ssrcs[0]),
+            allowRepeatTransmission: allowRepeatTransmission)
+        for index in 1..<ssrcs.count {
+            try session.addStream(masterKey: materials[index], ssrc: ssrcs[index])
+        }
+        return session
     }
 }

@@ -4,11 +4,14 @@ import CSRTP
 /// SRTP/SRTCP, in place in caller-provided buffers, over libsrtp2.
 ///
 /// Create one session per direction (an outbound one for what you send, an inbound one
-/// for what you receive, each with its own keying material). libsrtp tracks the rollover
-/// counter (ROC) of each stream from the sequence numbers and enforces replay protection:
-/// RTP with a window of `replayWindowSize` packets, RTCP with libsrtp's fixed 128-packet
-/// window. Failures throw a `SecurityError` and are counted in `statistics`; the session
-/// stays usable.
+/// for what you receive). A call's session holds one stream per SSRC, each with its own
+/// keying material: create it for one SSRC, then `addStream(masterKey:ssrc:)` the others.
+/// Keys can be given as arrays or as `SecretBytes`, which libsrtp reads in place.
+///
+/// libsrtp tracks the rollover counter (ROC) of each stream from the sequence numbers and
+/// enforces replay protection: RTP with a window of `replayWindowSize` packets, RTCP with
+/// libsrtp's fixed 128-packet window. Failures throw a `SecurityError` and are counted in
+/// `statistics`; the session stays usable.
 ///
 /// Packet processing allocates nothing on the heap in steady state. (libsrtp allocates a
 /// stream the first time it sees an SSRC on an `.any` session.) A session is not
@@ -76,6 +79,23 @@ public final class SRTPSession {
         self.allowRepeatTransmission = allowRepeatTransmission
     }
 
+    /// Creates a session keyed from a `SecretBytes` (e.g. `CallKeySchedule` keying
+    /// material), which libsrtp reads in place: the key is never copied into a Swift array.
+    /// Same parameters and errors as `init(suite:masterKey:direction:ssrc:…)` with an array.
+    public init(
+        suite: SRTPSuite = .default, masterKey: SecretBytes, direction: Direction, ssrc: SSRC = .any,
+        replayWindowSize: Int = 128, allowRepeatTransmission: Bool = false
+    ) throws(SecurityError) {
+        self.context = try SRTPLibrary.createSession(
+            suite: suite, masterKey: masterKey, direction: direction, ssrc: ssrc,
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: allowRepeatTransmission)
+        self.suite = suite
+        self.direction = direction
+        self.ssrc = ssrc
+        self.replayWindowSize = replayWindowSize
+        self.allowRepeatTransmission = allowRepeatTransmission
+    }
+
     deinit {
         srtp_dealloc(context)
     }
@@ -85,9 +105,18 @@ public final class SRTPSession {
     /// schedule does (one key per sender SSRC and direction). The stream uses this
     /// session's suite, direction, replay window and repeat-transmission setting.
     ///
-    /// - Throws: `invalidKeyLength` for keying material of the wrong length, `.srtp` if
-    ///   libsrtp refuses (e.g. a stream of that SSRC already exists).
+    /// - Throws: `invalidKeyLength` for keying material of the wrong length,
+    ///   `invalidParameter` if the session already has a stream of that SSRC (the one it
+    ///   was created for, one added before, or on an `.any` session one libsrtp made for a
+    ///   packet of that SSRC), `.srtp` if libsrtp refuses.
     public func addStream(masterKey: [UInt8], ssrc: UInt32) throws(SecurityError) {
+        try SRTPLibrary.addStream(
+            to: context, suite: suite, masterKey: masterKey, direction: direction, ssrc: ssrc,
+            replayWindowSize: replayWindowSize, allowRepeatTransmission: allowRepeatTransmission)
+    }
+
+    /// `addStream(masterKey:ssrc:)` with the key in a `SecretBytes`, read in place.
+    public func addStream(masterKey: SecretBytes, ssrc: UInt32) throws(SecurityError) {
         try SRTPLibrary.addStream(
             to: context, suite: suite, masterKey: masterKey, direction: direction, ssrc: ssrc,
             replayWindowSize: replayWindowSize, allowRepeatTransmission: allowRepeatTransmission)

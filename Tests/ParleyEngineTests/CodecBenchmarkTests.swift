@@ -100,8 +100,10 @@ struct CodecBenchmarkTests {
         }
         #expect(report.cases.first { $0.name == "rtp-serialize" }?.wrapperOutput == 20 * 128)
         #expect(report.cases.first { $0.name == "rtp-parse" }?.wrapperOutput == 20 * 100)
-        // Call setup: eight SRTP sessions per call (two outbound, two inbound on each side).
-        #expect(report.cases.first { $0.name == "call-setup" }?.wrapperOutput == 3 * 8)
+        // Call setup: twelve SRTP streams per call (on each side an outbound and an inbound
+        // session, each with an RTCP, an audio and a video stream).
+        #expect(report.cases.first { $0.name == "call-setup" }?.wrapperOutput == 3 * CallSetupBenchmark.streamsPerCall)
+        #expect(CallSetupBenchmark.streamsPerCall == 12)
 
         let worst = try #require(report.cases.filter { $0.ratio != nil }.max { $0.ratio! < $1.ratio! })
         #expect(report.summary.worstCase == worst.name)

@@ -269,4 +269,70 @@ struct SRTPSessionTests {
         #expect(try unprotect(try protect(mine, with: sender), with: receiver) == mine)
         #expect(receiver.statistics.otherFailures == 1)
     }
+
+    @Test("one session holds a stream per SSRC, each with its own key, and refuses SSRCs it has no stream for",
+          arguments: mainSuites)
+    func streamsWithTheirOwnKeys(_ suite: SRTPSuite) throws {
+        // As a call keys it: the session is created for the RTCP SSRC, audio and video are added.
+        let (rtcpSSRC, audioSSRC, videoSSRC, strangerSSRC): (UInt32, UInt32, UInt32, UInt32) = (0x1000, 0x1001, 0x1002, 0x2000)
+        let rtcpKey = try SecretBytes(random: suite.keyingMaterialLength)
+        let audioKey = try SecretBytes(random: suite.keyingMaterialLength)
+        let videoKey = try SRTPKeyingMaterial.random(for: suite)  // the array overloads too
+        let audioKeyBefore = audioKey.copyBytes()
+        let sender = try SRTPSession(suite: suite, masterKey: rtcpKey, direction: .outbound, ssrc: .specific(rtcpSSRC))
+        try sender.addStream(masterKey: audioKey, ssrc: audioSSRC)
+        try sender.addStream(masterKey: videoKey, ssrc: videoSSRC)
+        let receiver = try SRTPSession(suite: suite, masterKey: rtcpKey, direction: .inbound, ssrc: .specific(rtcpSSRC))
+        try receiver.addStream(masterKey: audioKey, ssrc: audioSSRC)
+        try receiver.addStream(masterKey: videoKey, ssrc: videoSSRC)
+        // libsrtp read the keys in place and left them as they were.
+        #expect(audioKey.copyBytes() == audioKeyBefore)
+
+        var secured: [UInt32: [UInt8]] = [:]
+        for ssrc in [rtcpSSRC, audioSSRC, videoSSRC] {
+            let packet = rtpPacket(sequence: 7, ssrc: ssrc, payload: [UInt8](repeating: UInt8(ssrc & 0xFF), count: 40))
+            let protected = try protect(packet, with: sender)
+            secured[ssrc] = protected
+            #expect(try unprotect(protected, with: receiver) == packet, "SSRC \(ssrc)")
+        }
+        // RTCP from the RTCP SSRC.
+        let report = rtcpReceiverReport(ssrc: rtcpSSRC)
+        var buffer = withTrailerRoom(report, rtcp: true)
+        let length = try sender.protectRTCP(&buffer, length: report.count)
+        var secureReport = Array(buffer[..<length])
+        #expect(Array(secureReport[..<(try receiver.unprotectRTCP(&secureReport, length: length))]) == report)
+
+        // Each stream was protected with its own key: a single-stream session keyed with
+        // that stream's key opens it, one keyed with another stream's key does not.
+        let audioOnly = try SRTPSession(suite: suite, masterKey: audioKey.copyBytes(), direction: .inbound, ssrc: .specific(audioSSRC))
+        let audioPacket = try #require(secured[audioSSRC])
+        #expect(try unprotect(audioPacket, with: audioOnly).count == 12 + 40)
+        let audioWithVideoKey = try SRTPSession(suite: suite, masterKey: videoKey, direction: .inbound, ssrc: .specific(audioSSRC))
+        #expect(throws: SecurityError.authenticationFailed(.rtp)) { _ = try unprotect(audioPacket, with: audioWithVideoKey) }
+        let videoWithRTCPKey = try SRTPSession(suite: suite, masterKey: rtcpKey, direction: .inbound, ssrc: .specific(videoSSRC))
+        #expect(throws: SecurityError.authenticationFailed(.rtp)) { _ = try unprotect(try #require(secured[videoSSRC]), with: videoWithRTCPKey) }
+
+        // An SSRC with no stream: the sender refuses to protect it, the receiver to unprotect it.
+        let stranger = rtpPacket(sequence: 7, ssrc: strangerSSRC, payload: [1, 2, 3])
+        #expect(throws: SecurityError.unknownStream(.rtp)) { _ = try protect(stranger, with: sender) }
+        let anySender = try SRTPSession(suite: suite, masterKey: audioKey, direction: .outbound)
+        let strangerSecured = try protect(stranger, with: anySender)
+        #expect(throws: SecurityError.unknownStream(.rtp)) { _ = try unprotect(strangerSecured, with: receiver) }
+        #expect(receiver.statistics.unprotectedRTPPackets == 3)
+        #expect(receiver.statistics.otherFailures == 1)
+
+        // A stream of an SSRC that already has one, or a key of the wrong length: clear errors.
+        #expect(throws: SecurityError.self) { try sender.addStream(masterKey: videoKey, ssrc: audioSSRC) }
+        #expect(throws: SecurityError.self) { try receiver.addStream(masterKey: audioKey, ssrc: rtcpSSRC) }
+        let short = SecretBytes(copying: [UInt8](repeating: 1, count: suite.keyingMaterialLength - 1))
+        #expect(throws: SecurityError.invalidKeyLength(suite: suite, expected: suite.keyingMaterialLength, actual: suite.keyingMaterialLength - 1)) {
+            try sender.addStream(masterKey: short, ssrc: 0x3000)
+        }
+        #expect(throws: SecurityError.invalidKeyLength(suite: suite, expected: suite.keyingMaterialLength, actual: suite.keyingMaterialLength - 1)) {
+            _ = try SRTPSession(suite: suite, masterKey: short, direction: .outbound)
+        }
+        // The session still works after the refused additions.
+        let again = rtpPacket(sequence: 8, ssrc: videoSSRC, payload: [9])
+        #expect(try unprotect(try protect(again, with: sender), with: receiver) == again)
+    }
 }
