@@ -91,10 +91,10 @@ public final class LoopbackParticipants {
 
     /// Keys for the stream `ssrc` sent by the caller: the caller's outbound key and the
     /// callee's inbound key (equal, or the schedule is broken).
-    func keys(suite: SRTPSuite, ssrc: UInt32) throws -> (outbound: [UInt8], inbound: [UInt8]) {
+    func keys(suite: SRTPSuite, ssrc: UInt32) throws -> (outbound: SecretBytes, inbound: SecretBytes) {
         let outbound = try callerCall.schedule.outboundKeyingMaterial(suite: suite, ssrc: ssrc)
         let inbound = try calleeCall.schedule.inboundKeyingMaterial(suite: suite, ssrc: ssrc)
-        return (outbound.copyBytes(), inbound.copyBytes())
+        return (outbound, inbound)
     }
 
     /// Wipes the ephemeral and call secrets (hangup) and removes the sequence files.
