@@ -54,10 +54,10 @@ struct InitCommand: ParsableCommand {
         let store = try ProfileStore()
         let profile = try store.create(name: name, supervisedBy: supervisedBy, issuerKey: issuerKey)
         try ContactBook.create(in: store.directory, passphrase: secret)
+        print("Created the profile of \(profile.displayName) in \(store.directory)")
         if secret != nil {
             print("The contact store is locked with your passphrase (no key file): keep it safe, it cannot be recovered.")
         }
-        print("Created the profile of \(profile.displayName) in \(store.directory)")
         print("Profile identifier: \(profile.identifier ?? "") (give it only to your guardian or license issuer)")
         if let guardian = profile.supervisedBy {
             print("Supervised by the guardian key \(guardian): contacts need the guardian's approval (`parley contacts approve`).")
