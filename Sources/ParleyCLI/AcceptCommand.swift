@@ -118,41 +118,53 @@ enum RelayExchange {
         CLIError.failed("the relay at \(hint) did not answer (\(error)); check that `parley relay` runs there and try again")
     }
 
+    /// The commands' reconnect policy: a dropped connection or a relay restart is retried
+    /// (re-claiming, deposits deduplicated by their id) for up to 4 tries within 10 s, so
+    /// a relay that is simply down is reported within about a second.
+    static var retry: RelaySession.Retry {
+        var retry = RelaySession.Retry()
+        retry.attempts = 4
+        retry.initialDelay = 0.1
+        retry.maxDelay = 1
+        retry.deadline = 10
+        return retry
+    }
+
     static func deposit(_ envelope: OutgoingEnvelope, ttl: UInt32 = 24 * 3600) throws {
         let (host, port) = try endpoint(envelope.relayHint)
         guard let mailbox = MailboxID(bytes: envelope.mailbox) else { throw CLIError.failed("bad mailbox id") }
         let bytes = envelope.bytes
         do {
             try blocking {
-                let client = try await RelayClient.connect(host: host, port: port)
-                do { try await client.deposit(mailbox: mailbox, envelope: bytes, ttl: ttl) } catch {
-                    await client.close()
+                let session = RelaySession(host: host, port: port, retry: retry)
+                do { _ = try await session.deposit(mailbox: mailbox, envelope: bytes, ttl: ttl) } catch {
+                    await session.close()
                     throw error
                 }
-                await client.close()
+                await session.close()
             }
         } catch { throw relayFailure(envelope.relayHint, error) }
     }
 
     /// One claimed mailbox: its envelopes, and a way to acknowledge them.
-    static func fetch(hint: String, mailbox bytes: [UInt8], key: RelayClaimKey) throws -> (RelayClient, MailboxID, [RelayEnvelope]) {
+    static func fetch(hint: String, mailbox bytes: [UInt8], key: RelayClaimKey) throws -> (RelaySession, MailboxID, [RelayEnvelope]) {
         let (host, port) = try endpoint(hint)
         guard let mailbox = MailboxID(bytes: bytes) else { throw CLIError.failed("bad mailbox id") }
         do {
             return try blocking {
-                let client = try await RelayClient.connect(host: host, port: port)
+                let session = RelaySession(host: host, port: port, retry: retry)
                 do {
-                    try await client.claim(mailbox: mailbox, key: key)
-                    return (client, mailbox, try await client.fetch(mailbox: mailbox))
+                    try await session.claim(mailbox: mailbox, key: key)
+                    return (session, mailbox, try await session.fetch(mailbox: mailbox))
                 } catch {
-                    await client.close()
+                    await session.close()
                     throw error
                 }
             }
         } catch { throw relayFailure(hint, error) }
     }
 
-    static func ack(_ client: RelayClient, _ mailbox: MailboxID, _ ids: [UInt64]) throws {
+    static func ack(_ client: RelaySession, _ mailbox: MailboxID, _ ids: [UInt64]) throws {
         try blocking {
             if !ids.isEmpty { try await client.ack(mailbox: mailbox, ids: ids) }
             await client.close()

@@ -123,11 +123,24 @@ public actor RelaySession {
                 let elapsed = start.duration(to: clock.now)
                 let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 guard attempt < retry.attempts, elapsedSeconds + delay < retry.deadline else {
-                    throw RelayError.unreachable(attempts: attempt, lastError: "\(error)")
+                    throw RelayError.unreachable(attempts: attempt, lastError: Self.plainReason(error))
                 }
                 try await Task.sleep(for: .seconds(delay))
             }
         }
+    }
+
+    /// A short reason for a connection failure: NIO's connection errors name every
+    /// address tried; people need "connection refused".
+    static func plainReason(_ error: Error) -> String {
+        let text = "\(error)"
+        for (needle, plain) in [("Connection refused", "connection refused"), ("No route to host", "no route to host"),
+                                ("Network is unreachable", "network unreachable"), ("timed out", "timed out"),
+                                ("Connection reset", "connection reset")]
+        where text.contains(needle) {
+            return plain
+        }
+        return text
     }
 
     /// The current connection, or a new one with every claim proven again.
