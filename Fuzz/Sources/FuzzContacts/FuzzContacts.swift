@@ -11,7 +11,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let all = Array(UnsafeBufferPointer(start: data, count: size))
     let input = Array(all.dropFirst())
     let epoch = Date(timeIntervalSince1970: 0)  // no expiry refusals: reach the deeper checks
-    switch all[0] % 10 {
+    switch all[0] % 13 {
     case 0:
         _ = try? Invitation.parse(uri: String(decoding: input, as: UTF8.self), now: epoch)
     case 1:
@@ -48,6 +48,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             guard approval.encoded == input else { fatalError("an approval does not survive parse → encode") }
         }
         _ = try? ContactApproval.parse(text: String(decoding: input, as: UTF8.self))
+    case 10:
+        _ = try? ApprovalRequest.parse(text: String(decoding: input, as: UTF8.self))
+    case 11:
+        if let request = try? ContactRotation.Request(decoding: input) {
+            guard request.encoded() == input else { fatalError("a rotation request does not survive decode → encode") }
+        }
+        if let done = try? ContactRotation.Done(decoding: input) {
+            guard done.encoded() == input else { fatalError("a rotation done does not survive decode → encode") }
+        }
+    case 12:
+        if let answer = try? ContactRotation.Answer(decoding: input) {
+            guard answer.encoded() == input else { fatalError("a rotation answer does not survive decode → encode") }
+        }
     default:
         _ = try? Entitlement.parse(bytes: input)
         _ = try? Entitlement.parse(text: String(decoding: input, as: UTF8.self))
