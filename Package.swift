@@ -57,7 +57,7 @@ let package = Package(
         // Wiring.
         .target(name: "ParleyEngine", dependencies: [
             "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
-            "ParleyRTP", "ParleyContacts",
+            "ParleyRTP", "ParleyContacts", "ParleyPlayout",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ParleyCLI", dependencies: [

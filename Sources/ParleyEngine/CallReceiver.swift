@@ -234,6 +234,9 @@ public final class CallReceiver {
                 leg.stream.keyframeNeeded = { [unowned session] ssrc in
                     session.rtcp.sendPictureLossIndication(mediaSSRC: ssrc, now: session.lastDatagram ?? 0)
                 }
+                leg.stream.nackNeeded = { [unowned session] ssrc, lost in
+                    session.rtcp.sendNACK(mediaSSRC: ssrc, lost: lost, now: session.lastDatagram ?? 0)
+                }
                 session.rtcp.addReceiveStream(leg.stream)
                 video = leg
             } else {
@@ -297,6 +300,10 @@ public final class CallReceiver {
                     for session in sessions { try session.drain(now: now, learnRemote: true) }
                 }
                 for session in sessions where session.remote != nil { session.rtcp.tick(now: now) }
+                if let leg = video, leg.session.remote != nil {
+                    leg.stream.roundTripTime = leg.session.rtcp.statistics.roundTripTime
+                    leg.stream.tick(now: now)
+                }
                 if let f = audio?.failure ?? video?.failure { throw f }
                 if now - lastProgress >= 0.2, let first {
                     lastProgress = now

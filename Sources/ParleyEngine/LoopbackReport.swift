@@ -101,6 +101,13 @@ public struct LoopbackReport: Codable, Sendable {
         /// SSIM of the Y plane per frame.
         public var ssim: RunningSummary
         public var frames: [VideoFrameStats]
+        /// webrtc-stats of the receiving side: frames not decoded (after a loss until a
+        /// keyframe), freezes, NACK messages and keyframe requests (PLI) sent.
+        public var framesDropped: Int? = nil
+        public var freezeCount: Int? = nil
+        public var totalFreezesDuration: Double? = nil
+        public var nackCount: Int? = nil
+        public var pliCount: Int? = nil
     }
 
     public struct Transport: Codable, Sendable {

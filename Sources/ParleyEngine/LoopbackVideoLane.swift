@@ -55,6 +55,8 @@ final class VideoLane {
         call.rtcp.addReceiveStream(receiveStream)
         // Keyframe requests go the way they would in a call: PLI over RTCP.
         receiveStream.keyframeNeeded = { [unowned self] ssrc in self.call.rtcp.sendPictureLossIndication(mediaSSRC: ssrc, now: self.call.now) }
+        // Lost packets are asked for again the way they would be in a call: NACK over RTCP.
+        receiveStream.nackNeeded = { [unowned self] ssrc, lost in self.call.rtcp.sendNACK(mediaSSRC: ssrc, lost: lost, now: self.call.now) }
         let ssrc = identity.ssrc
         let previous = call.rtcp.keyframeRequested
         call.rtcp.keyframeRequested = { [unowned self] requested in
@@ -149,6 +151,9 @@ final class VideoLane {
             decodeProcessCPUSeconds: receiveStream.decodeTimer.processSeconds,
             encodeMillisecondsPerFrame: sendStream.encodeTimer.microsecondsPerCall / 1000,
             decodeMillisecondsPerFrame: receiveStream.decodeTimer.microsecondsPerCall / 1000,
-            psnrY: psnrY, psnr: psnr, ssim: ssim, frames: frames)
+            psnrY: psnrY, psnr: psnr, ssim: ssim, frames: frames,
+            framesDropped: receiveStream.framesDropped, freezeCount: receiveStream.freezes.freezeCount,
+            totalFreezesDuration: receiveStream.freezes.totalFreezesDuration,
+            nackCount: receiveStream.nackCounters.nackPackets, pliCount: receiveStream.bufferCounters.keyframeRequests)
     }
 }
