@@ -140,16 +140,31 @@ public final class FileLoopback {
         var failure: Error?
         var lastReport = -1.0
         do {
-            // Process whichever medium is behind in media time, as a call would.
+            // Events in media time, earliest first, as a call would see them: the next
+            // audio or video frame to send, the next packet to arrive over the link (with a
+            // link model), and the receiver's 10 ms tick (NACK retries, waiting frames).
+            var nextTick = 0.0
+            var lastSend = 0.0
             while true {
-                let audioTime = audio.flatMap { $0.finished ? nil : $0.seconds }
-                let videoTime = video.flatMap { $0.finished ? nil : $0.seconds }
-                let next = [audioTime, videoTime].compactMap { $0 }.min()
-                guard let now = next, now < limit else { break }
-                call.now = now
-                call.rtcp.tick(now: now)
-                if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
+                let audioTime = audio.flatMap { $0.finished ? nil : $0.seconds }.flatMap { $0 < limit ? $0 : nil }
+                let videoTime = video.flatMap { $0.finished ? nil : $0.seconds }.flatMap { $0 < limit ? $0 : nil }
+                let sendTime = [audioTime, videoTime].compactMap { $0 }.min()
+                if let sendTime { lastSend = sendTime }
+                // After the last frame is sent, packets still in flight get up to 5 s to arrive.
+                let arrival = call.link.nextArrival.flatMap { sendTime != nil || $0 <= lastSend + 5 ? $0 : nil }
+                let candidates = [sendTime, arrival, (sendTime != nil || arrival != nil) ? nextTick : nil].compactMap { $0 }
+                guard let now = candidates.min() else { break }
+                call.now = max(call.now, now)
+                call.rtcp.tick(now: call.now)
+                if let sendTime, sendTime == now {
+                    if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
+                }
                 call.link.pump()
+                if now >= nextTick {
+                    video?.tick(now: call.now)
+                    call.link.pump()
+                    nextTick = now + 0.010
+                }
                 if now - lastReport >= 0.2 {
                     lastReport = now
                     progress(LoopbackProgress(seconds: now, totalSeconds: total,

@@ -69,6 +69,12 @@ final class VideoLane {
     var expectedSeconds: Double? { source.expectedFrameCount.map { Double($0) / source.frameRate } }
     var seconds: Double { Double(sendStream.framesEncoded) / source.frameRate }
 
+    /// The receiver's timer: NACK retries, frames waiting for a lost one.
+    func tick(now: Double) {
+        receiveStream.roundTripTime = call.rtcp.statistics.roundTripTime
+        receiveStream.tick(now: now)
+    }
+
     func openOutput(directory: String) throws {
         let out = (directory as NSString).appendingPathComponent("received.y4m")
         writer = try Y4MWriter(path: out, width: source.width, height: source.height,
