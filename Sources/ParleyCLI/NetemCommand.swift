@@ -137,12 +137,13 @@ struct NetemCommand: ParsableCommand {
         if json {
             let text = "{\"elapsedS\":\(String(format: "%.3f", elapsed)),\"seed\":\(seed),\"network\":\(profile.json),"
                 + "\"clientToForward\":\(outbound.counters.json),\"forwardToClient\":\(inbound.counters.json),"
-                + "\"ignored\":\(ignored),\"sendErrors\":\(sendErrors)}\n"
+                + "\"inFlightAtStop\":[\(outbound.pending),\(inbound.pending)],\"ignored\":\(ignored),\"sendErrors\":\(sendErrors)}\n"
             FileHandle.standardOutput.write(Data(text.utf8))
         } else {
             var text = "parley netem stopped after \(String(format: "%.1f", elapsed)) s\n"
-            text += "  client -> forward  \(outbound.counters.summary)\n"
-            text += "  forward -> client  \(inbound.counters.summary)\n"
+            let inFlight = { (pending: Int) in pending > 0 ? ", \(pending) in flight at stop" : "" }
+            text += "  client -> forward  \(outbound.counters.summary)\(inFlight(outbound.pending))\n"
+            text += "  forward -> client  \(inbound.counters.summary)\(inFlight(inbound.pending))\n"
             if ignored > 0 || sendErrors > 0 { text += "  ignored \(ignored) datagrams from other addresses, \(sendErrors) send errors\n" }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
