@@ -87,8 +87,8 @@ struct NetemCommand: ParsableCommand {
         }
         defer { sources.forEach { $0.cancel() } }
 
-        var outbound = NetworkEmulator<[UInt8]>(profile: profile, seed: seed)
-        var inbound = NetworkEmulator<[UInt8]>(profile: profile, seed: seed ^ 0x6E65_7465_6D5F_696E)
+        let outbound = NetworkEmulator<[UInt8]>(profile: profile, seed: seed)
+        let inbound = NetworkEmulator<[UInt8]>(profile: profile, seed: seed ^ 0x6E65_7465_6D5F_696E)
         var client: IPv4Endpoint?
         var ignored = 0
         var sendErrors = 0

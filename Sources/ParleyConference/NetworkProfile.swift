@@ -101,7 +101,13 @@ public struct NetworkProfile: Equatable, Sendable {
     }
 
     public func inBlackout(_ time: Double) -> Bool {
-        blackouts.contains { $0.contains(time) }
+        // An index loop, not contains(where:): no closure on the per-packet path.
+        var index = 0
+        while index < blackouts.count {
+            if blackouts[index].contains(time) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// The profile in its text syntax (parsing it gives this profile back).

@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func blackoutDropsExactlyThePacketsSentInsideTheWindow() throws {
-        var emulator = NetworkEmulator<Int>(profile: try NetworkProfile(parsing: "delay=20ms,blackout=1s+500ms,blackout=3s+10ms"), seed: 3)
+        let emulator = NetworkEmulator<Int>(profile: try NetworkProfile(parsing: "delay=20ms,blackout=1s+500ms,blackout=3s+10ms"), seed: 3)
         var lost: [Int] = []
         for index in 0..<400 where emulator.submit(index, size: 100, at: Double(index) / 100).isLost { lost.append(index) }
         #expect(lost == Array(100..<150) + [300])
@@ -61,7 +61,7 @@ import Testing
     @Test func timeVaryingProfileSwitchesAtTheBoundary() throws {
         let profile = try NetworkProfile(parsing: "delay=10ms;at=5s,delay=100ms,loss=100%;at=8s,delay=30ms")
         #expect(profile.segments.map(\.start) == [0, 5, 8])
-        var emulator = NetworkEmulator<Int>(profile: profile, seed: 1)
+        let emulator = NetworkEmulator<Int>(profile: profile, seed: 1)
         for index in 0..<1_000 {
             let time = Double(index) / 100
             let fate = emulator.submit(index, size: 100, at: time)
@@ -92,7 +92,7 @@ import Testing
             #expect(path == "path.trace")
             return text
         }
-        var emulator = NetworkEmulator<Int>(profile: profile, seed: 5)
+        let emulator = NetworkEmulator<Int>(profile: profile, seed: 5)
         for (index, point) in expected.enumerated() {
             let fate = emulator.submit(index, size: 100, at: point.0)
             if point.2 {

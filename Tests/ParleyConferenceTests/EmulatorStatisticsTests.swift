@@ -113,7 +113,7 @@ import Testing
 
     @Test func byteQueueLimitDropsWhenFull() throws {
         // 10 packets of 1000 B at once into 8 kbit/s ... a 3000 B queue holds 3 of them.
-        var emulator = NetworkEmulator<Int>(profile: try NetworkProfile(parsing: "rate=8kbit,queue=3000B"), seed: 1)
+        let emulator = NetworkEmulator<Int>(profile: try NetworkProfile(parsing: "rate=8kbit,queue=3000B"), seed: 1)
         let fates = (0..<10).map { emulator.submit($0, size: 1000, at: 0) }
         #expect(fates.prefix(3).allSatisfy { !$0.isLost })
         #expect(fates.dropFirst(3).allSatisfy { $0 == .lost(.queue) })

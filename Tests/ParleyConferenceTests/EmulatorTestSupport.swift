@@ -11,7 +11,7 @@ struct EmulatorRun {
     /// `count` packets of `size` bytes every `interval` seconds from time 0.
     init(_ profileText: String, seed: UInt64 = 42, count: Int, interval: Double = 0.02, size: Int = 200) throws {
         self.interval = interval
-        var emulator = NetworkEmulator<Int>(profile: try NetworkProfile(parsing: profileText), seed: seed)
+        let emulator = NetworkEmulator<Int>(profile: try NetworkProfile(parsing: profileText), seed: seed)
         for index in 0..<count {
             let time = Double(index) * interval
             deliveries += emulator.deliveries(until: time)
