@@ -104,11 +104,11 @@ public struct EmulatorCounters: Equatable, Sendable {
         fields.append("\"lostByCause\":{" + causes.joined(separator: ",") + "}")
         fields += [
             "\"packetsDuplicated\":\(packetsDuplicated)", "\"packetsReordered\":\(packetsReordered)",
-            "\"lossRate\":\(EmulatorFormat.number(lossRate))", "\"lossBursts\":\(lossBursts)",
-            "\"meanLossBurstLength\":\(EmulatorFormat.number(meanLossBurstLength))", "\"longestLossBurst\":\(longestLossBurst)",
-            "\"meanDelayMs\":\(EmulatorFormat.number(meanDelay * 1000, decimals: 3))",
-            "\"delayStdDevMs\":\(EmulatorFormat.number(delayStandardDeviation * 1000, decimals: 3))",
-            "\"maxDelayMs\":\(EmulatorFormat.number(maxDelay * 1000, decimals: 3))",
+            "\"lossRate\":\(EmulatorFormat.json(lossRate))", "\"lossBursts\":\(lossBursts)",
+            "\"meanLossBurstLength\":\(EmulatorFormat.json(meanLossBurstLength))", "\"longestLossBurst\":\(longestLossBurst)",
+            "\"meanDelayMs\":\(EmulatorFormat.json(meanDelay * 1000, decimals: 3))",
+            "\"delayStdDevMs\":\(EmulatorFormat.json(delayStandardDeviation * 1000, decimals: 3))",
+            "\"maxDelayMs\":\(EmulatorFormat.json(maxDelay * 1000, decimals: 3))",
         ]
         return "{" + fields.joined(separator: ",") + "}"
     }

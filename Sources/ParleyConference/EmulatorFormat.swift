@@ -21,6 +21,11 @@ enum EmulatorFormat {
         return negative && scaled > 0 ? "-" + text : text
     }
 
+    /// A JSON number, or `null` when not finite (a Pareto jitter's infinite deviation).
+    static func json(_ value: Double, decimals: Int = 6) -> String {
+        value.isFinite ? number(value, decimals: decimals) : "null"
+    }
+
     /// Seconds as `40ms`, `1.5s`.
     static func duration(_ seconds: Double) -> String {
         if seconds != 0, abs(seconds) < 1 { return number(seconds * 1000, decimals: 3) + "ms" }

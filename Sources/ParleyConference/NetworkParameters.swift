@@ -104,27 +104,27 @@ public struct NetworkParameters: Equatable, Sendable {
     /// The effective parameters as a JSON object (times in ms, probabilities 0…1).
     public var json: String {
         var fields: [String] = [
-            "\"delayMs\":\(EmulatorFormat.number(delay * 1000))",
-            "\"jitterMs\":\(EmulatorFormat.number(jitter * 1000))",
+            "\"delayMs\":\(EmulatorFormat.json(delay * 1000))",
+            "\"jitterMs\":\(EmulatorFormat.json(jitter * 1000))",
             "\"jitterDistribution\":\(EmulatorFormat.jsonString(jitterDistribution.description))",
-            "\"jitterStdDevMs\":\(EmulatorFormat.number(jitterDistribution.standardDeviation(jitter: jitter) * 1000))",
-            "\"loss\":\(EmulatorFormat.number(loss))",
+            "\"jitterStdDevMs\":\(EmulatorFormat.json(jitterDistribution.standardDeviation(jitter: jitter) * 1000))",
+            "\"loss\":\(EmulatorFormat.json(loss))",
         ]
         if let burst {
-            fields.append("\"gilbertElliott\":{\"p\":\(EmulatorFormat.number(burst.p)),\"r\":\(EmulatorFormat.number(burst.r)),"
-                + "\"lossInGood\":\(EmulatorFormat.number(burst.lossInGood)),\"lossInBad\":\(EmulatorFormat.number(burst.lossInBad)),"
-                + "\"lossRate\":\(EmulatorFormat.number(burst.lossRate)),\"meanBurstLength\":\(EmulatorFormat.number(burst.meanBurstLength))}")
+            fields.append("\"gilbertElliott\":{\"p\":\(EmulatorFormat.json(burst.p)),\"r\":\(EmulatorFormat.json(burst.r)),"
+                + "\"lossInGood\":\(EmulatorFormat.json(burst.lossInGood)),\"lossInBad\":\(EmulatorFormat.json(burst.lossInBad)),"
+                + "\"lossRate\":\(EmulatorFormat.json(burst.lossRate)),\"meanBurstLength\":\(EmulatorFormat.json(burst.meanBurstLength))}")
         } else {
             fields.append("\"gilbertElliott\":null")
         }
-        fields.append("\"reorder\":\(EmulatorFormat.number(reorder))")
-        fields.append("\"reorderDelayMs\":\(EmulatorFormat.number(reorderDelay * 1000))")
-        fields.append("\"duplicate\":\(EmulatorFormat.number(duplicate))")
+        fields.append("\"reorder\":\(EmulatorFormat.json(reorder))")
+        fields.append("\"reorderDelayMs\":\(EmulatorFormat.json(reorderDelay * 1000))")
+        fields.append("\"duplicate\":\(EmulatorFormat.json(duplicate))")
         if let rate {
-            fields.append("\"rateBitsPerSecond\":\(EmulatorFormat.number(rate))")
+            fields.append("\"rateBitsPerSecond\":\(EmulatorFormat.json(rate))")
             switch queue {
             case .bytes(let bytes): fields.append("\"queueBytes\":\(bytes)")
-            case .time(let seconds): fields.append("\"queueMs\":\(EmulatorFormat.number(seconds * 1000))")
+            case .time(let seconds): fields.append("\"queueMs\":\(EmulatorFormat.json(seconds * 1000))")
             }
         } else {
             fields.append("\"rateBitsPerSecond\":null")

@@ -131,11 +131,11 @@ public struct NetworkProfile: Equatable, Sendable {
         var fields = ["\"profile\":\(EmulatorFormat.jsonString(name))"]
         if let trace {
             fields.append("\"trace\":{\"source\":\(EmulatorFormat.jsonString(trace.source)),\"points\":\(trace.points.count),"
-                + "\"durationS\":\(EmulatorFormat.number((trace.points.last?.time ?? 0) - (trace.points.first?.time ?? 0)))}")
+                + "\"durationS\":\(EmulatorFormat.json((trace.points.last?.time ?? 0) - (trace.points.first?.time ?? 0)))}")
         } else {
-            let list = segments.map { "{\"startS\":\(EmulatorFormat.number($0.start)),\"parameters\":\($0.parameters.json)}" }
+            let list = segments.map { "{\"startS\":\(EmulatorFormat.json($0.start)),\"parameters\":\($0.parameters.json)}" }
             fields.append("\"segments\":[" + list.joined(separator: ",") + "]")
-            let windows = blackouts.map { "{\"startS\":\(EmulatorFormat.number($0.start)),\"durationS\":\(EmulatorFormat.number($0.duration))}" }
+            let windows = blackouts.map { "{\"startS\":\(EmulatorFormat.json($0.start)),\"durationS\":\(EmulatorFormat.json($0.duration))}" }
             fields.append("\"blackouts\":[" + windows.joined(separator: ",") + "]")
         }
         return "{" + fields.joined(separator: ",") + "}"

@@ -10,7 +10,7 @@ import Testing
         let alphabet = Array("delayjitterlossburstgilbertreorderduprateuqueuefifoblackoutat=,;:%+.-0123456789msbitkKBµ# \n\t\u{0}é")
         let keys = NetworkProfileParser.keys
         let values = ["40ms", "0", "2%", "5%:3", "1%:30%", "1%:30%:1%:50%", "1mbit", "50ms", "64KB", "on", "off", "5s+2s",
-                      "10s", "10ms:normal", "3ms:pareto:2.5", "1%:20ms", "-1", "1e400", "nan%", "", ":", "+", "100%", "0.5ms"]
+                      "10s", "10ms:normal", "3ms:pareto:2.5", "3ms:pareto:1.5", "1%:20ms", "-1", "1e400", "nan%", "", ":", "+", "100%", "0.5ms"]
         var random = EmulatorRandom(seed: 2024)
         var accepted = 0
         for round in 0..<20_000 {
@@ -31,7 +31,7 @@ import Testing
                 let profile = try NetworkProfile(parsing: text) { _ in text }
                 accepted += 1
                 // Whatever is accepted can be described and run.
-                _ = profile.json
+                #expect((try? JSONSerialization.jsonObject(with: Data(profile.json.utf8))) != nil, "\(profile.json)")
                 let emulator = NetworkEmulator<Int>(profile: profile, seed: 1)
                 for index in 0..<20 { emulator.submit(index, size: 1200, at: Double(index) * 0.02) }
                 _ = emulator.deliveries(until: .infinity)
@@ -46,7 +46,7 @@ import Testing
 
     @Test func profileAndCounterDescriptionsAreValidJSON() throws {
         let trace = "0 10 0\n1 20 1\n"
-        for text in NetworkPresets.names + ["trace:x", "wifi;at=10s,congested,blackout=12s+1s;at=20.5s,gilbert=1%:30%:0.5%:80%,fifo=off"] {
+        for text in NetworkPresets.names + ["trace:x", "jitter=3ms:pareto:1.5", "wifi;at=10s,congested,blackout=12s+1s;at=20.5s,gilbert=1%:30%:0.5%:80%,fifo=off"] {
             let profile = try NetworkProfile(parsing: text) { _ in trace }
             let object = try JSONSerialization.jsonObject(with: Data(profile.json.utf8)) as? [String: Any]
             #expect(object?["profile"] as? String == text)
