@@ -13,20 +13,21 @@
 /// buffers, or the bytes themselves). Packets with the same arrival time come out in the
 /// order they were sent, a duplicate right after its original. The queue's storage grows
 /// to the largest number of packets in flight and is then reused: in steady state submit
-/// and delivery allocate nothing, even unoptimized (the storage is raw memory, not arrays,
-/// whose generic operations allocate in debug builds). One thread at a time.
+/// and delivery allocate nothing, even unoptimized (the arrays are sized up front and only
+/// read and written by index: generic operations such as append or swapAt allocate in
+/// debug builds). One thread at a time.
 public final class NetworkEmulator<Payload> {
     public private(set) var model: NetworkModel
     public private(set) var counters = EmulatorCounters()
 
     /// A binary min-heap of plain keys, ordered by (time, sequence, copy).
-    private var heap: UnsafeMutablePointer<EmulatorQueueEntry>
+    private var heap: [EmulatorQueueEntry]
     private var heapCount = 0
     /// Payloads wait in slots (a duplicated packet's two copies share one), reused through a free list.
-    private var payloads: UnsafeMutablePointer<Payload?>
+    private var payloads: [Payload?]
     /// Copies still to deliver per slot.
-    private var slotUses: UnsafeMutablePointer<Int>
-    private var freeSlots: UnsafeMutablePointer<Int>
+    private var slotUses: [Int]
+    private var freeSlots: [Int]
     private var freeCount = 0
     /// Slots ever used (the ones below are initialized); at most `slotCapacity`.
     private var slotCount = 0
@@ -38,20 +39,13 @@ public final class NetworkEmulator<Payload> {
     public init(profile: NetworkProfile, seed: UInt64, capacity: Int = 1024) {
         model = NetworkModel(profile: profile, seed: seed)
         slotCapacity = max(16, capacity)
-        heap = .allocate(capacity: 2 * slotCapacity)
-        payloads = .allocate(capacity: slotCapacity)
-        payloads.initialize(repeating: nil, count: slotCapacity)
-        slotUses = .allocate(capacity: slotCapacity)
-        freeSlots = .allocate(capacity: slotCapacity)
+        heap = Array(repeating: Self.emptyEntry, count: 2 * slotCapacity)
+        payloads = Array(repeating: nil, count: slotCapacity)
+        slotUses = Array(repeating: 0, count: slotCapacity)
+        freeSlots = Array(repeating: 0, count: slotCapacity)
     }
 
-    deinit {
-        heap.deallocate()
-        payloads.deinitialize(count: slotCapacity)
-        payloads.deallocate()
-        slotUses.deallocate()
-        freeSlots.deallocate()
-    }
+    private static var emptyEntry: EmulatorQueueEntry { EmulatorQueueEntry(time: 0, sequence: 0, copy: 0, slot: 0, sentAt: 0) }
 
     public var profile: NetworkProfile { model.profile }
 
@@ -88,7 +82,8 @@ public final class NetworkEmulator<Payload> {
             slotUses[slot] -= 1
             let stored: Payload?
             if slotUses[slot] == 0 {
-                stored = payloads[slot].take()
+                stored = payloads[slot]
+                payloads[slot] = nil
                 freeSlots[freeCount] = slot
                 freeCount += 1
             } else {
@@ -130,29 +125,16 @@ public final class NetworkEmulator<Payload> {
 
     /// Doubles every store (only when more packets are in flight than ever before).
     private func grow() {
-        let capacity = slotCapacity * 2
-        let newHeap = UnsafeMutablePointer<EmulatorQueueEntry>.allocate(capacity: 2 * capacity)
-        newHeap.moveInitialize(from: heap, count: heapCount)
-        heap.deallocate()
-        heap = newHeap
-        let newPayloads = UnsafeMutablePointer<Payload?>.allocate(capacity: capacity)
-        newPayloads.moveInitialize(from: payloads, count: slotCapacity)
-        (newPayloads + slotCapacity).initialize(repeating: nil, count: capacity - slotCapacity)
-        payloads.deallocate()
-        payloads = newPayloads
-        let newUses = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
-        newUses.moveInitialize(from: slotUses, count: slotCapacity)
-        slotUses.deallocate()
-        slotUses = newUses
-        let newFree = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
-        newFree.moveInitialize(from: freeSlots, count: freeCount)
-        freeSlots.deallocate()
-        freeSlots = newFree
-        slotCapacity = capacity
+        let added = slotCapacity
+        heap += repeatElement(Self.emptyEntry, count: 2 * added)
+        payloads += repeatElement(nil, count: added)
+        slotUses += repeatElement(0, count: added)
+        freeSlots += repeatElement(0, count: added)
+        slotCapacity += added
     }
 
     private func push(_ entry: EmulatorQueueEntry) {
-        (heap + heapCount).initialize(to: entry)
+        heap[heapCount] = entry
         heapCount += 1
         var child = heapCount - 1
         while child > 0 {

@@ -112,6 +112,23 @@ import Testing
         #expect(try NetworkTrace(parsing: trace.text).points == trace.points)
     }
 
+    @Test func storageGrowsPastItsInitialCapacityAndKeepsEveryPayload() throws {
+        // 3000 packets in flight in a queue sized for 16; duplicates share a slot.
+        let emulator = NetworkEmulator<String>(profile: try NetworkProfile(parsing: "delay=10s,jitter=1s:uniform,fifo=off,dup=20%"), seed: 11, capacity: 16)
+        for index in 0..<3_000 { emulator.submit("p\(index)", size: 100, at: Double(index) * 0.001) }
+        #expect(emulator.pending > 3_450)
+        let out = emulator.deliveries(until: .infinity)
+        #expect(emulator.pending == 0)
+        #expect(out.count == 3_000 + out.filter { $0.copy == 1 }.count)
+        #expect(out.filter { $0.copy == 1 }.count > 450)
+        #expect(out.allSatisfy { $0.payload == "p\($0.sequence)" })
+        #expect(Set(out.map(\.sequence)).count == 3_000)
+        #expect(out.map(\.time) == out.map(\.time).sorted())
+        // The slots are reused after draining.
+        for index in 0..<100 { emulator.submit("q\(index)", size: 100, at: 10 + Double(index)) }
+        #expect(Set(emulator.deliveries(until: .infinity).map(\.payload)) == Set((0..<100).map { "q\($0)" }))
+    }
+
     @Test func countersAndProfileDescribeThemselvesAsJSON() throws {
         let run = try EmulatorRun(Self.busy, count: 1_000, size: 600)
         #expect(run.counters.json.contains("\"lostByCause\":{\"random\":\(run.counters.lostRandom),"))
