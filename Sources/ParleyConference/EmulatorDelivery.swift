@@ -8,6 +8,9 @@ public struct EmulatorDelivery<Payload> {
     /// 0 for the original, 1 for a duplicate.
     public var copy: Int
     public var sentAt: Double
+    /// True on the last copy of this packet to come out: a caller keeping the bytes in its
+    /// own slot (the payload being the slot's index) may reuse the slot now.
+    public var isLastCopy: Bool
 }
 
 extension EmulatorDelivery: Sendable where Payload: Sendable {}

@@ -81,7 +81,8 @@ public final class NetworkEmulator<Payload> {
             let slot = entry.slot
             slotUses[slot] -= 1
             let stored: Payload?
-            if slotUses[slot] == 0 {
+            let last = slotUses[slot] == 0
+            if last {
                 stored = payloads[slot]
                 payloads[slot] = nil
                 freeSlots[freeCount] = slot
@@ -98,7 +99,8 @@ public final class NetworkEmulator<Payload> {
                 counters.packetsReordered += 1
             }
             highestDelivered = max(highestDelivered, entry.sequence)
-            return EmulatorDelivery(time: entry.time, payload: payload, sequence: entry.sequence, copy: entry.copy, sentAt: entry.sentAt)
+            return EmulatorDelivery(time: entry.time, payload: payload, sequence: entry.sequence, copy: entry.copy, sentAt: entry.sentAt,
+                                     isLastCopy: last)
         }
         return nil
     }

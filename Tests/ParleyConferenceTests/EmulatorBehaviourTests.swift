@@ -123,6 +123,15 @@ import Testing
         #expect(out.filter { $0.copy == 1 }.count > 450)
         #expect(out.allSatisfy { $0.payload == "p\($0.sequence)" })
         #expect(Set(out.map(\.sequence)).count == 3_000)
+        // Exactly one copy of each packet is the last, and it comes out after any other copy.
+        #expect(out.filter(\.isLastCopy).count == 3_000)
+        var copies: [Int: Int] = [:]
+        for delivery in out { copies[delivery.sequence, default: 0] += 1 }
+        var seen: [Int: Int] = [:]
+        for delivery in out {
+            seen[delivery.sequence, default: 0] += 1
+            #expect(delivery.isLastCopy == (seen[delivery.sequence] == copies[delivery.sequence]))
+        }
         #expect(out.map(\.time) == out.map(\.time).sorted())
         // The slots are reused after draining.
         for index in 0..<100 { emulator.submit("q\(index)", size: 100, at: 10 + Double(index)) }
