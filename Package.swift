@@ -53,16 +53,18 @@ let package = Package(
         .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
         .target(name: "ParleyPlayout", dependencies: ["ParleyCore"]),
+        // Network emulator (later also the mixer/compositor).
+        .target(name: "ParleyConference", dependencies: ["ParleyCore"]),
 
         // Wiring.
         .target(name: "ParleyEngine", dependencies: [
             "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
-            "ParleyRTP", "ParleyContacts", "ParleyPlayout",
+            "ParleyRTP", "ParleyContacts", "ParleyPlayout", "ParleyConference",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ParleyCLI", dependencies: [
             "ParleyEngine", "ParleyCore", "ParleyCodecs", "ParleyMedia", "ParleyMetrics",
-            "ParleySecurity", "ParleyNetwork", "ParleyContacts", "ParleyRelay",
+            "ParleySecurity", "ParleyNetwork", "ParleyContacts", "ParleyRelay", "ParleyConference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyPlayoutTests", dependencies: ["ParleyPlayout", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyConferenceTests", dependencies: ["ParleyConference", "ParleyTestSupport"]),
         .testTarget(name: "ParleyContactsTests", dependencies: ["ParleyContacts", "ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyNetworkTests", dependencies: ["ParleyNetwork", "ParleyTestSupport"]),
         .testTarget(name: "ParleySecurityTests", dependencies: ["ParleySecurity", "ParleyTestSupport"]),
@@ -85,7 +88,7 @@ let package = Package(
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
             "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
-            "ParleyRelay", "ParleySecurity",
+            "ParleyRelay", "ParleySecurity", "ParleyConference",
         ]),
     ]
 )
