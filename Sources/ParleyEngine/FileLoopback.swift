@@ -1,4 +1,5 @@
 import Foundation
+import ParleyConference
 import Logging
 import ParleyCodecs
 import ParleyCore
@@ -30,6 +31,10 @@ public struct LoopbackOptions: Sendable {
     public var pcapPath: String?
     /// Capture the RTP/RTCP before protection instead of the SRTP on the wire.
     public var pcapPlaintext: Bool
+    /// The emulated network between the two sides (nil: a perfect link).
+    public var network: NetworkProfile? = nil
+    /// The seed of the emulator's random streams.
+    public var networkSeed: UInt64 = 1
 
     public init(
         audioPath: String? = nil, videoPath: String? = nil, outputDirectory: String,
@@ -89,6 +94,9 @@ public final class FileLoopback {
         // The two simulated people become contacts and set the call up; its keys key SRTP.
         let participants = try LoopbackParticipants(suite: options.srtpSuite)
         call = try LoopbackCall(suite: options.srtpSuite, participants: participants)
+        if let network = options.network {
+            call.link.model = EmulatedLinkModel(profile: network, seed: options.networkSeed)
+        }
         Self.logger.info("call keyed from the contact session", metadata: [
             "caller": "\(participants.caller.displayName)", "callee": "\(participants.callee.displayName)",
             "callID": "\(participants.callID)", "sas": "\(participants.shortAuthenticationString)",

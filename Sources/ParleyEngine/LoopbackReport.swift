@@ -120,6 +120,18 @@ public struct LoopbackReport: Codable, Sendable {
         public var wireBitrate: Double
         /// Where the SRTP keys came from.
         public var keys: Keys?
+        /// The emulated network, when there was one.
+        public var network: Network?
+    }
+
+    /// The emulated network of a loopback (`--network`): its profile, seed and what it did.
+    public struct Network: Codable, Sendable {
+        /// The profile as given (a preset name, parameters or a trace).
+        public var profile: String
+        public var seed: UInt64
+        public var statistics: EmulatedLinkModel.Statistics
+        /// Mean one-way network delay of the packets that arrived, seconds.
+        public var meanDelay: Double
     }
 
     /// The key schedule of the call (design.md, "Keys"): the two simulated participants

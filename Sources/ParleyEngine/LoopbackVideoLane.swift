@@ -26,6 +26,8 @@ final class VideoLane {
     private var psnr = RunningSummary()
     private var ssim = RunningSummary()
     private var frames: [LoopbackReport.VideoFrameStats] = []
+    private var everSent: Set<UInt32> = []
+    private var framesNotCompared = 0
     private(set) var finished = false
     /// The first error on the receive side (a frame that was never sent, a failed write).
     private var receiveFailure: Error?
@@ -40,8 +42,12 @@ final class VideoLane {
             bitrateKbps: options.videoBitrateKbps, cpuUsed: options.cpuUsed, threads: options.videoThreads,
             keyframeInterval: options.keyframeInterval, errorResilient: options.errorResilient)
         original = VideoFrame(width: source.width, height: source.height)
-        sent = Array(repeating: VideoFrame(width: source.width, height: source.height), count: 4)
-        sentTimestamps = Array(repeating: nil, count: 4)
+        // Enough sent frames to compare against what arrives late over an emulated network
+        // (retransmissions, queues): up to 3 s at 30 fps, within 256 MB of frames.
+        let frameBytes = max(1, source.width * source.height * 3 / 2)
+        let ring = max(8, min(96, (256 << 20) / frameBytes))
+        sent = Array(repeating: VideoFrame(width: source.width, height: source.height), count: ring)
+        sentTimestamps = Array(repeating: nil, count: ring)
         let identity = try LoopbackCall.randomStreamIdentity()
         try call.addStream(ssrc: identity.ssrc)
         let payloadType = options.videoCodec == .vp8 ? LoopbackCall.vp8PayloadType : LoopbackCall.vp9PayloadType
@@ -98,6 +104,7 @@ final class VideoLane {
             }
         }
         sentTimestamps[slot] = sendStream.rtpTimestamp(frame: index)
+        everSent.insert(sendStream.rtpTimestamp(frame: index))
         // Record what was sent before the call delivers it.
         if try sendStream.send(original, index: index, now: call.now) {
             let encoded = sendStream.lastEncoded
@@ -111,7 +118,13 @@ final class VideoLane {
         guard receiveFailure == nil else { return }
         do {
             guard let slot = sentTimestamps.firstIndex(where: { $0 == frame.timestamp }) else {
-                throw EngineError.invalidOption("received a video frame with RTP timestamp \(frame.timestamp) that was never sent")
+                guard everSent.contains(frame.timestamp) else {
+                    throw EngineError.invalidOption("received a video frame with RTP timestamp \(frame.timestamp) that was never sent")
+                }
+                // Sent so long ago that its reference is gone: keep it, without PSNR/SSIM.
+                try writer?.write(picture)
+                framesNotCompared += 1
+                return
             }
             sentTimestamps[slot] = nil
             let index = frames.count
