@@ -1,0 +1,103 @@
+import Foundation
+
+/// The plots and summary of a call's stats samples (from `--stats-json`, or embedded in
+/// a loopback report), added to an `HTMLReportPage`.
+public enum StatsReport {
+    static let blue = "#1f77b4", orange = "#ff7f0e", green = "#2ca02c", red = "#d62728", purple = "#9467bd", gray = "#7f7f7f"
+
+    /// The summary rows: duration, packets, loss, jitter (mean and 95th percentile), jitter
+    /// buffer, concealment, MOS, round-trip time, video frames and freezes.
+    public static func summary(_ samples: [StatsSample]) -> [(label: String, value: String)] {
+        guard let last = samples.last else { return [] }
+        let intervals = StatsInterval.intervals(samples)
+        var rows: [(label: String, value: String)] = [("Duration", String(format: "%.1f s (%d samples)", last.timestamp, samples.count))]
+        if let audio = last.audio {
+            let expected = audio.packetsReceived + max(0, audio.packetsLost)
+            let loss = expected > 0 ? 100 * Double(max(0, audio.packetsLost)) / Double(expected) : 0
+            rows.append(("Audio packets", "\(audio.packetsReceived) received, \(audio.packetsLost) lost (\(String(format: "%.2f", loss))%), \(audio.packetsDiscarded) discarded"))
+            let jitters = samples.compactMap { $0.audio.map { $0.jitter * 1000 } }
+            let meanJitter = jitters.isEmpty ? 0 : jitters.reduce(0, +) / Double(jitters.count)
+            let p95 = RunningSummary.percentile(jitters, 95) ?? 0
+            rows.append(("Jitter", String(format: "mean %.1f ms, 95th percentile %.1f ms", meanJitter, p95)))
+            if audio.jitterBufferEmittedCount > 0 {
+                rows.append(("Jitter buffer", String(format: "mean delay %.0f ms, mean target %.0f ms",
+                    1000 * audio.jitterBufferDelay / Double(audio.jitterBufferEmittedCount),
+                    1000 * audio.jitterBufferTargetDelay / Double(audio.jitterBufferEmittedCount))))
+            }
+            let concealed = audio.totalSamplesReceived > 0 ? 100 * Double(audio.concealedSamples) / Double(audio.totalSamplesReceived) : 0
+            rows.append(("Concealment", String(format: "%.2f%% of samples, %d events", concealed, audio.concealmentEvents)))
+        }
+        let moses = samples.compactMap { $0.quality?.mos }.filter(\.isFinite)
+        if !moses.isEmpty {
+            let mean = moses.reduce(0, +) / Double(moses.count)
+            rows.append(("MOS (E-model)", String(format: "mean %.2f, min %.2f", mean, moses.min() ?? 0)))
+        }
+        let rtts = samples.compactMap { $0.roundTripTime.map { $0 * 1000 } }
+        if !rtts.isEmpty {
+            rows.append(("Round-trip time", String(format: "mean %.0f ms, max %.0f ms", rtts.reduce(0, +) / Double(rtts.count), rtts.max() ?? 0)))
+        }
+        if let video = last.video {
+            let fps = intervals.compactMap(\.framesPerSecond)
+            let meanFPS = fps.isEmpty ? 0 : fps.reduce(0, +) / Double(fps.count)
+            rows.append(("Video frames", String(format: "%d decoded, %d dropped, mean %.1f fps", video.framesDecoded, video.framesDropped, meanFPS)))
+            rows.append(("Freezes", String(format: "%d, %.2f s in total", video.freezeCount, video.totalFreezesDuration)))
+            rows.append(("Video feedback", "\(video.nackCount) NACK, \(video.pliCount) PLI, \(video.packetsLost) packets lost"))
+        }
+        return rows
+    }
+
+    /// Adds the plots over time to `page`: jitter-buffer delay against target (and jitter),
+    /// packet arrivals and loss, concealment, MOS, bitrate; video frame rate and freezes
+    /// when there is video.
+    public static func addPlots(_ samples: [StatsSample], to page: inout HTMLReportPage) {
+        let intervals = StatsInterval.intervals(samples)
+        func series(_ name: String, _ color: String, _ style: SVGLinePlot.Style = .line, _ value: (StatsInterval) -> Double?) -> SVGLinePlot.Series {
+            SVGLinePlot.Series(name: name, color: color, points: intervals.map { .init($0.end, value($0) ?? .nan) }, style: style)
+        }
+        let time = "time (s)"
+        let hasAudio = samples.contains { $0.audio != nil }
+        let hasVideo = samples.contains { $0.video != nil }
+
+        if hasAudio {
+            page.add(SVGLinePlot(title: "Jitter buffer: delay against target", xLabel: time, yLabel: "ms", series: [
+                series("delay", blue) { $0.jitterBufferDelayMilliseconds },
+                series("target", orange, .dashed) { $0.jitterBufferTargetDelayMilliseconds },
+                series("jitter (RFC 3550)", green) { $0.audioJitterMilliseconds },
+            ]), id: "jitter-buffer", note: "Mean jitter-buffer delay and target delay of the samples played in each interval (ΔjitterBufferDelay / ΔjitterBufferEmittedCount), and the interarrival jitter.")
+
+            var arrivals = [
+                series("audio received", blue) { $0.audioPacketsReceivedInInterval.map(Double.init) },
+                series("audio lost", red, .markers) { $0.audioPacketsLostInInterval.map(Double.init) },
+            ]
+            if hasVideo { arrivals.append(series("video lost", purple, .markers) { $0.videoPacketsLostInInterval.map(Double.init) }) }
+            page.add(SVGLinePlot(title: "Packet arrivals and loss", xLabel: time, yLabel: "packets per interval", series: arrivals),
+                     id: "packets", note: "Packets received and lost in each interval.")
+
+            page.add(SVGLinePlot(title: "Concealment", xLabel: time, yLabel: "% of samples", series: [
+                series("concealed in interval", red) { $0.concealedRatioInInterval.map { $0 * 100 } },
+                series("concealed since start", gray, .dashed) { $0.concealedRatio.map { $0 * 100 } },
+            ]), id: "concealment", note: "Share of the played samples that packet loss concealment produced.")
+        }
+        if samples.contains(where: { $0.quality != nil }) {
+            var plot = SVGLinePlot(title: "MOS (ITU-T G.107 E-model)", xLabel: time, yLabel: "MOS", series: [
+                series("MOS", green) { $0.mos },
+            ])
+            plot.yDomain = 1...4.5
+            page.add(plot, id: "mos", note: "Conversational quality estimated from delay, loss and burstiness: 4.4 is the best narrowband telephony reaches, below 3.6 many users are dissatisfied.")
+        }
+        var rates: [SVGLinePlot.Series] = []
+        if hasAudio { rates.append(series("audio", blue) { $0.audioBitrate.map { $0 / 1000 } }) }
+        if hasVideo { rates.append(series("video", orange) { $0.videoBitrate.map { $0 / 1000 } }) }
+        if !rates.isEmpty {
+            page.add(SVGLinePlot(title: "Received bitrate", xLabel: time, yLabel: "kbit/s", series: rates),
+                     id: "bitrate", note: "Bytes received in each interval (ΔbytesReceived × 8 / Δt).")
+        }
+        if hasVideo {
+            page.add(SVGLinePlot(title: "Video frame rate and freezes", xLabel: time, yLabel: "fps / count", series: [
+                series("frames per second", blue) { $0.framesPerSecond },
+                series("freezes (total)", red, .dashed) { $0.freezeCount.map(Double.init) },
+                series("PLI (total)", purple, .dashed) { $0.pliCount.map(Double.init) },
+            ]), id: "video", note: "Frames decoded per second, and the running totals of freezes and picture loss indications.")
+        }
+    }
+}
