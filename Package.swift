@@ -85,7 +85,7 @@ let package = Package(
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
             "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
-            "ParleyRelay", "ParleySecurity",
+            "ParleyRelay", "ParleySecurity", "ParleyMetrics",
         ]),
     ]
 )

@@ -183,11 +183,12 @@ public enum EModel {
 
     /// The MOS (conversational quality estimate) of a rating R, G.107 Annex B:
     /// 1 for R < 0, 4.5 for R > 100, otherwise 1 + 0.035·R + R·(R − 60)·(100 − R)·7·10⁻⁶.
-    /// NaN stays NaN.
+    /// The polynomial dips just below 1 (to 0.99) for 0 < R < 6.5; it is held at 1 there
+    /// so that MOS never decreases as R rises. NaN stays NaN.
     public static func mos(r: Double) -> Double {
         if r.isNaN { return r }
         if r <= 0 { return 1 }
         if r >= 100 { return 4.5 }
-        return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6
+        return Swift.max(1, 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6)
     }
 }

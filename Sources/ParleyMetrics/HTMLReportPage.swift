@@ -36,7 +36,10 @@ public struct HTMLReportPage: Sendable {
     }
 
     /// The plot as a section whose id is `id`.
+    /// The section heading shows the title, so the SVG does not repeat it.
     public mutating func add(_ plot: SVGLinePlot, id: String, note: String? = nil) {
+        var plot = plot
+        plot.showsTitle = false
         sections.append(Section(id: id, heading: plot.title, note: note, body: plot.svg(id: id)))
     }
 

@@ -48,6 +48,12 @@ public struct SVGLinePlot: Sendable {
     /// A rectangle in SVG user units.
     public struct Rect: Sendable, Equatable {
         public var x: Double, y: Double, width: Double, height: Double
+        public init(x: Double, y: Double, width: Double, height: Double) {
+            self.x = x
+            self.y = y
+            self.width = width
+            self.height = height
+        }
     }
 
     /// The resolved geometry of a plot.
@@ -71,6 +77,9 @@ public struct SVGLinePlot: Sendable {
     public var yDomain: ClosedRange<Double>?
     /// With an automatic y domain, whether it reaches down (or up) to 0.
     public var yIncludesZero = true
+    /// Whether the title is drawn inside the SVG (off when a page heading shows it; the
+    /// SVG's `<title>` element keeps it for screen readers either way).
+    public var showsTitle = true
 
     /// Margins around the plot area: room for the title and legend above, tick labels
     /// and axis titles left and below.
@@ -133,9 +142,12 @@ public struct SVGLinePlot: Sendable {
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(n(width))\" height=\"\(n(height))\" "
         s += "viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-label=\"\(Self.escape(title))\">\n"
         s += "<title>\(Self.escape(title))</title>\n"
-        s += "<defs><clipPath id=\"\(clip)\"><rect x=\"\(n(a.x))\" y=\"\(n(a.y))\" width=\"\(n(a.width))\" height=\"\(n(a.height))\"/></clipPath></defs>\n"
+        // The clip reaches 4 units beyond the plot area so markers on its edges stay whole.
+        s += "<defs><clipPath id=\"\(clip)\"><rect x=\"\(n(a.x - 4))\" y=\"\(n(a.y - 4))\" width=\"\(n(a.width + 8))\" height=\"\(n(a.height + 8))\"/></clipPath></defs>\n"
         s += "<rect x=\"\(n(a.x))\" y=\"\(n(a.y))\" width=\"\(n(a.width))\" height=\"\(n(a.height))\" fill=\"#fbfbfd\" stroke=\"none\"/>\n"
-        s += "<text class=\"plot-title\" x=\"\(n(a.x))\" y=\"18\" font-size=\"14\" font-weight=\"600\">\(Self.escape(title))</text>\n"
+        if showsTitle {
+            s += "<text class=\"plot-title\" x=\"\(n(a.x))\" y=\"18\" font-size=\"14\" font-weight=\"600\">\(Self.escape(title))</text>\n"
+        }
 
         // Grid and ticks.
         let xDecimals = Self.decimals(for: l.xTicks), yDecimals = Self.decimals(for: l.yTicks)
