@@ -55,11 +55,20 @@ public enum StatsReport {
             SVGLinePlot.Series(name: name, color: color, points: intervals.map { .init($0.end, value($0) ?? .nan) }, style: style)
         }
         let time = "time (s)"
+        // Time axes start at the call's start, not at the end of the first interval.
+        let timeDomain = 0...max(samples.last?.timestamp ?? 1, 1e-3)
+        func plot(_ title: String, _ yLabel: String, _ series: [SVGLinePlot.Series]) -> SVGLinePlot {
+            var p = SVGLinePlot(title: title, xLabel: time, yLabel: yLabel, series: series)
+            p.xDomain = timeDomain
+            return p
+        }
+        /// Counts drawn as markers only where they are not 0 (no dots for "nothing lost").
+        func nonZero(_ value: Int?) -> Double? { value.flatMap { $0 != 0 ? Double($0) : nil } }
         let hasAudio = samples.contains { $0.audio != nil }
         let hasVideo = samples.contains { $0.video != nil }
 
         if hasAudio {
-            page.add(SVGLinePlot(title: "Jitter buffer: delay against target", xLabel: time, yLabel: "ms", series: [
+            page.add(plot("Jitter buffer: delay against target", "ms", [
                 series("delay", blue) { $0.jitterBufferDelayMilliseconds },
                 series("target", orange, .dashed) { $0.jitterBufferTargetDelayMilliseconds },
                 series("jitter (RFC 3550)", green) { $0.audioJitterMilliseconds },
@@ -67,33 +76,33 @@ public enum StatsReport {
 
             var arrivals = [
                 series("audio received", blue) { $0.audioPacketsReceivedInInterval.map(Double.init) },
-                series("audio lost", red, .markers) { $0.audioPacketsLostInInterval.map(Double.init) },
+                series("audio lost", red, .markers) { nonZero($0.audioPacketsLostInInterval) },
             ]
-            if hasVideo { arrivals.append(series("video lost", purple, .markers) { $0.videoPacketsLostInInterval.map(Double.init) }) }
-            page.add(SVGLinePlot(title: "Packet arrivals and loss", xLabel: time, yLabel: "packets per interval", series: arrivals),
+            if hasVideo { arrivals.append(series("video lost", purple, .markers) { nonZero($0.videoPacketsLostInInterval) }) }
+            page.add(plot("Packet arrivals and loss", "packets per interval", arrivals),
                      id: "packets", note: "Packets received and lost in each interval.")
 
-            page.add(SVGLinePlot(title: "Concealment", xLabel: time, yLabel: "% of samples", series: [
+            page.add(plot("Concealment", "% of samples", [
                 series("concealed in interval", red) { $0.concealedRatioInInterval.map { $0 * 100 } },
                 series("concealed since start", gray, .dashed) { $0.concealedRatio.map { $0 * 100 } },
             ]), id: "concealment", note: "Share of the played samples that packet loss concealment produced.")
         }
         if samples.contains(where: { $0.quality != nil }) {
-            var plot = SVGLinePlot(title: "MOS (ITU-T G.107 E-model)", xLabel: time, yLabel: "MOS", series: [
+            var mos = plot("MOS (ITU-T G.107 E-model)", "MOS", [
                 series("MOS", green) { $0.mos },
             ])
-            plot.yDomain = 1...4.5
-            page.add(plot, id: "mos", note: "Conversational quality estimated from delay, loss and burstiness: 4.4 is the best narrowband telephony reaches, below 3.6 many users are dissatisfied.")
+            mos.yDomain = 1...4.5
+            page.add(mos, id: "mos", note: "Conversational quality estimated from delay, loss and burstiness: 4.4 is the best narrowband telephony reaches, below 3.6 many users are dissatisfied.")
         }
         var rates: [SVGLinePlot.Series] = []
         if hasAudio { rates.append(series("audio", blue) { $0.audioBitrate.map { $0 / 1000 } }) }
         if hasVideo { rates.append(series("video", orange) { $0.videoBitrate.map { $0 / 1000 } }) }
         if !rates.isEmpty {
-            page.add(SVGLinePlot(title: "Received bitrate", xLabel: time, yLabel: "kbit/s", series: rates),
+            page.add(plot("Received bitrate", "kbit/s", rates),
                      id: "bitrate", note: "Bytes received in each interval (ΔbytesReceived × 8 / Δt).")
         }
         if hasVideo {
-            page.add(SVGLinePlot(title: "Video frame rate and freezes", xLabel: time, yLabel: "fps / count", series: [
+            page.add(plot("Video frame rate and freezes", "fps / count", [
                 series("frames per second", blue) { $0.framesPerSecond },
                 series("freezes (total)", red, .dashed) { $0.freezeCount.map(Double.init) },
                 series("PLI (total)", purple, .dashed) { $0.pliCount.map(Double.init) },
