@@ -84,6 +84,8 @@ public struct SVGLinePlot: Sendable {
     /// Margins around the plot area: room for the title and legend above, tick labels
     /// and axis titles left and below.
     public static let marginLeft = 62.0, marginRight = 18.0, marginTop = 46.0, marginBottom = 44.0
+    /// The part of `marginTop` the title takes.
+    public static let titleHeight = 18.0
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
         self.title = title
@@ -115,10 +117,12 @@ public struct SVGLinePlot: Sendable {
             yd = lo...hi
             yTicks = Self.ticks(yd, target: 5)
         }
+        // Without a title the legend moves up into its place.
+        let top = showsTitle ? Self.marginTop : Self.marginTop - Self.titleHeight
         let area = Rect(
-            x: Self.marginLeft, y: Self.marginTop,
+            x: Self.marginLeft, y: top,
             width: Swift.max(1, width - Self.marginLeft - Self.marginRight),
-            height: Swift.max(1, height - Self.marginTop - Self.marginBottom))
+            height: Swift.max(1, height - top - Self.marginBottom))
         return Layout(xDomain: xd, yDomain: yd, plotArea: area, xTicks: xTicks, yTicks: yTicks)
     }
 
@@ -220,7 +224,7 @@ public struct SVGLinePlot: Sendable {
         for item in series.reversed() {
             let textWidth = Double(item.name.count) * 6.4
             x -= textWidth + 26
-            let sy = 34.0
+            let sy = showsTitle ? 34.0 : 34.0 - Self.titleHeight
             switch item.style {
             case .markers:
                 legend += "<circle cx=\"\(n(x + 8))\" cy=\"\(n(sy - 4))\" r=\"3\" fill=\"\(Self.escape(item.color))\"/>"
