@@ -23,7 +23,7 @@ enum LoopbackReportPage {
         var summary: [(label: String, value: String)] = []
         if let a = report.audio {
             summary.append(("Duration", String(format: "%.1f s of audio", a.durationSeconds)))
-            let lost = max(0, a.packetsSent - a.packetsReceived)
+            let lost = max(0, a.packetsSent &- a.packetsReceived)
             let loss = a.packetsSent > 0 ? 100 * Double(lost) / Double(a.packetsSent) : 0
             summary.append(("Audio", String(format: "Opus %d Hz, %.1f kbit/s, %d packets sent, %d received (%.2f%% lost), %d frames concealed",
                                             a.sampleRate, a.bitrate / 1000, a.packetsSent, a.packetsReceived, loss, a.concealedFrames)))
@@ -56,10 +56,10 @@ enum LoopbackReportPage {
         // Packet counts.
         var rows: [[String]] = []
         if let a = report.audio {
-            rows.append(["audio", "\(a.packetsSent)", "\(a.packetsReceived)", "\(max(0, a.packetsSent - a.packetsReceived))", "\(a.bytesSent)", String(format: "%.1f", a.bitrate / 1000)])
+            rows.append(["audio", "\(a.packetsSent)", "\(a.packetsReceived)", "\(max(0, a.packetsSent &- a.packetsReceived))", "\(a.bytesSent)", String(format: "%.1f", a.bitrate / 1000)])
         }
         if let v = report.video {
-            rows.append(["video", "\(v.packetsSent)", "\(v.packetsReceived)", "\(max(0, v.packetsSent - v.packetsReceived))", "\(v.bytesSent)", String(format: "%.1f", v.bitrateKbps)])
+            rows.append(["video", "\(v.packetsSent)", "\(v.packetsReceived)", "\(max(0, v.packetsSent &- v.packetsReceived))", "\(v.bytesSent)", String(format: "%.1f", v.bitrateKbps)])
         }
         if !rows.isEmpty {
             page.sections.append(HTMLReportPage.Section(
@@ -89,8 +89,8 @@ enum LoopbackReportPage {
             page.add(ssim, id: "ssim", note: "SSIM of the luma of each decoded frame (1 means identical).")
             let keyframes = v.frames.filter(\.keyframe)
             page.add(SVGLinePlot(title: "Video bitrate per frame", xLabel: "time (s)", yLabel: "kbit/s", series: [
-                .init(name: "frame size × frame rate", color: "#9467bd", points: v.frames.map { .init(t($0), Double($0.bytes * 8) * rate / 1000) }),
-                .init(name: "keyframe", color: "#d62728", points: keyframes.map { .init(t($0), Double($0.bytes * 8) * rate / 1000) }, style: .markers),
+                .init(name: "frame size × frame rate", color: "#9467bd", points: v.frames.map { .init(t($0), Double($0.bytes) * 8 * rate / 1000) }),
+                .init(name: "keyframe", color: "#d62728", points: keyframes.map { .init(t($0), Double($0.bytes) * 8 * rate / 1000) }, style: .markers),
             ]), id: "video-bitrate", note: "The encoded size of each frame as an instantaneous bitrate; keyframes marked.")
         }
         return page

@@ -97,7 +97,7 @@ enum ReportInput {
         // A document spread over lines (pretty-printed) that does not parse: say where.
         let firstLine = data.split(separator: 0x0A, omittingEmptySubsequences: true).first.map { String(decoding: $0, as: UTF8.self) } ?? ""
         if firstLine.trimmingCharacters(in: .whitespaces) == "{" {
-            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).count
+            let lines = data.filter { $0 == 0x0A }.count + (data.last == 0x0A ? 0 : 1)
             throw CLIError.failed("\(path) line \(lines): the JSON document ends early or is damaged (not valid JSON); write the report again with parley loopback")
         }
         do {

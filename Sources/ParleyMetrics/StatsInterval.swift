@@ -41,7 +41,8 @@ public struct StatsInterval: Sendable, Equatable {
     public var mos: Double?
     public var r: Double?
 
-    /// The interval from `previous` (or from the start) to `current`.
+    /// The interval from `previous` (or from the start) to `current`. Counters read from
+    /// a file may be anything: integer differences wrap rather than trap.
     public init(from previous: StatsSample?, to current: StatsSample) {
         start = previous?.timestamp ?? 0
         end = current.timestamp
@@ -54,24 +55,24 @@ public struct StatsInterval: Sendable, Equatable {
             let before = p ?? InboundAudioStats(ssrc: a.ssrc)
             audioPacketsReceived = a.packetsReceived
             audioPacketsLost = a.packetsLost
-            audioPacketsReceivedInInterval = a.packetsReceived - before.packetsReceived
-            audioPacketsLostInInterval = a.packetsLost - before.packetsLost
-            audioLossRatio = ratio(Double(max(0, a.packetsLost)), Double(a.packetsReceived + max(0, a.packetsLost))) ?? 0
+            audioPacketsReceivedInInterval = a.packetsReceived &- before.packetsReceived
+            audioPacketsLostInInterval = a.packetsLost &- before.packetsLost
+            audioLossRatio = ratio(Double(max(0, a.packetsLost)), Double(a.packetsReceived) + Double(max(0, a.packetsLost))) ?? 0
             audioJitterMilliseconds = a.jitter * 1000
-            let emitted = Double(a.jitterBufferEmittedCount - before.jitterBufferEmittedCount)
+            let emitted = Double(a.jitterBufferEmittedCount &- before.jitterBufferEmittedCount)
             jitterBufferDelayMilliseconds = ratio(a.jitterBufferDelay - before.jitterBufferDelay, emitted).map { $0 * 1000 }
             jitterBufferTargetDelayMilliseconds = ratio(a.jitterBufferTargetDelay - before.jitterBufferTargetDelay, emitted).map { $0 * 1000 }
             concealedRatio = ratio(Double(a.concealedSamples), Double(a.totalSamplesReceived)) ?? 0
-            concealedRatioInInterval = ratio(Double(a.concealedSamples - before.concealedSamples),
-                                             Double(a.totalSamplesReceived - before.totalSamplesReceived))
+            concealedRatioInInterval = ratio(Double(a.concealedSamples &- before.concealedSamples),
+                                             Double(a.totalSamplesReceived &- before.totalSamplesReceived))
             concealmentEvents = a.concealmentEvents
-            audioBitrate = rate(Double(a.bytesReceived - before.bytesReceived) * 8)
+            audioBitrate = rate(Double(a.bytesReceived &- before.bytesReceived) * 8)
         }
         if let v = current.video {
             let before = previous?.inboundVideo.first { $0.ssrc == v.ssrc } ?? InboundVideoStats(ssrc: v.ssrc)
-            framesPerSecond = rate(Double(v.framesDecoded - before.framesDecoded))
-            videoBitrate = rate(Double(v.bytesReceived - before.bytesReceived) * 8)
-            videoPacketsLostInInterval = v.packetsLost - before.packetsLost
+            framesPerSecond = rate(Double(v.framesDecoded &- before.framesDecoded))
+            videoBitrate = rate(Double(v.bytesReceived &- before.bytesReceived) * 8)
+            videoPacketsLostInInterval = v.packetsLost &- before.packetsLost
             freezeCount = v.freezeCount
             totalFreezesDuration = v.totalFreezesDuration
             nackCount = v.nackCount

@@ -12,8 +12,8 @@ public enum StatsReport {
         let intervals = StatsInterval.intervals(samples)
         var rows: [(label: String, value: String)] = [("Duration", String(format: "%.1f s (%d samples)", last.timestamp, samples.count))]
         if let audio = last.audio {
-            let expected = audio.packetsReceived + max(0, audio.packetsLost)
-            let loss = expected > 0 ? 100 * Double(max(0, audio.packetsLost)) / Double(expected) : 0
+            let expected = Double(audio.packetsReceived) + Double(max(0, audio.packetsLost))
+            let loss = expected > 0 ? 100 * Double(max(0, audio.packetsLost)) / expected : 0
             rows.append(("Audio packets", "\(audio.packetsReceived) received, \(audio.packetsLost) lost (\(String(format: "%.2f", loss))%), \(audio.packetsDiscarded) discarded"))
             let jitters = samples.compactMap { $0.audio.map { $0.jitter * 1000 } }
             let meanJitter = jitters.isEmpty ? 0 : jitters.reduce(0, +) / Double(jitters.count)
@@ -56,7 +56,8 @@ public enum StatsReport {
         }
         let time = "time (s)"
         // Time axes start at the call's start, not at the end of the first interval.
-        let timeDomain = 0...max(samples.last?.timestamp ?? 1, 1e-3)
+        let lastTime = samples.map(\.timestamp).filter(\.isFinite).max() ?? 1
+        let timeDomain = 0...(lastTime > 0 ? lastTime : 1)
         func plot(_ title: String, _ yLabel: String, _ series: [SVGLinePlot.Series]) -> SVGLinePlot {
             var p = SVGLinePlot(title: title, xLabel: time, yLabel: yLabel, series: series)
             p.xDomain = timeDomain

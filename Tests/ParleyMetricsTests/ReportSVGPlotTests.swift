@@ -140,4 +140,40 @@ final class XMLCollector: NSObject, XMLParserDelegate {
         let jitter = page.summary.first { $0.label == "Jitter" }?.value
         #expect(jitter == "mean 5.0 ms, 95th percentile 6.0 ms")
     }
+
+    @Test func hostileCountersAndValuesDoNotTrap() {
+        // Values read from a damaged or hostile file: extreme counters, NaN, infinities.
+        var a = InboundAudioStats(ssrc: 1)
+        a.packetsReceived = Int.max
+        a.packetsLost = Int.min
+        a.bytesReceived = Int.min
+        a.jitter = .infinity
+        a.jitterBufferEmittedCount = Int.max
+        a.jitterBufferDelay = .nan
+        var b = a
+        b.packetsReceived = Int.min
+        b.bytesReceived = Int.max
+        var v = InboundVideoStats(ssrc: 2)
+        v.framesDecoded = Int.max
+        let samples = [
+            StatsSample(timestamp: 1, inboundAudio: [a], inboundVideo: [v]),
+            StatsSample(timestamp: 1e308, inboundAudio: [b], inboundVideo: [v]),
+            StatsSample(timestamp: -5, inboundAudio: [a]),
+            StatsSample(timestamp: .nan, inboundAudio: [a]),
+            StatsSample(timestamp: -.infinity, inboundVideo: [v]),
+        ]
+        var page = HTMLReportPage(title: "hostile", subtitle: "")
+        page.summary = StatsReport.summary(samples)
+        StatsReport.addPlots(samples, to: &page)
+        _ = StatsSummaryLine.format(samples[1], previous: samples[0])
+        for section in page.sections where section.body.hasPrefix("<svg") {
+            #expect(XMLCollector.parse(section.body) != nil, "section \(section.id)")
+        }
+        var huge = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", series: [
+            .init(name: "s", color: "#000", points: [.init(-1e308, -1e308), .init(1e308, 1e308), .init(0, .infinity)]),
+        ])
+        #expect(XMLCollector.parse(huge.svg()) != nil)
+        huge.yDomain = 5...5
+        #expect(XMLCollector.parse(huge.svg()) != nil)
+    }
 }
