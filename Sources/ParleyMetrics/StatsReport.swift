@@ -88,6 +88,23 @@ public enum StatsReport {
                 series("concealed since start", gray, .dashed) { $0.concealedRatio.map { $0 * 100 } },
             ]), id: "concealment", note: "Share of the played samples that packet loss concealment produced.")
         }
+        let hasDelay = samples.contains { $0.roundTripTime != nil || $0.mouthToEarDelayMilliseconds != nil || $0.quality != nil }
+        if hasDelay {
+            var delays: [SVGLinePlot.Series] = []
+            if samples.contains(where: { $0.quality != nil }) {
+                delays.append(SVGLinePlot.Series(name: "one-way (E-model input)", color: blue,
+                    points: samples.map { .init($0.timestamp, $0.quality?.oneWayDelayMilliseconds ?? .nan) }))
+            }
+            if samples.contains(where: { $0.mouthToEarDelayMilliseconds != nil }) {
+                delays.append(SVGLinePlot.Series(name: "mouth to ear (cross-correlation)", color: green,
+                    points: samples.map { .init($0.timestamp, $0.mouthToEarDelayMilliseconds ?? .nan) }))
+            }
+            if samples.contains(where: { $0.roundTripTime != nil }) {
+                delays.append(series("round trip (RTCP)", gray, .dashed) { $0.roundTripTimeMilliseconds })
+            }
+            page.add(plot("Delay", "ms", delays), id: "delay",
+                     note: "The one-way delay the E-model was given, the measured mouth-to-ear delay (loopback), and the RTCP round-trip time.")
+        }
         if samples.contains(where: { $0.quality != nil }) {
             var mos = plot("MOS (ITU-T G.107 E-model)", "MOS", [
                 series("MOS", green) { $0.mos },

@@ -79,7 +79,7 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let html = dir.appendingPathComponent("call.html")   // default: RUN with .html
         let page = try String(contentsOf: html, encoding: .utf8)
-        for id in ["summary", "jitter-buffer", "packets", "concealment", "mos", "bitrate", "video"] {
+        for id in ["summary", "jitter-buffer", "packets", "concealment", "delay", "mos", "bitrate", "video"] {
             #expect(page.contains("<section id=\"\(id)\">"), "missing section \(id)")
         }
         #expect(page.contains("6.0 s (6 samples)"))

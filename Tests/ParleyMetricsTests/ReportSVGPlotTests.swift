@@ -121,7 +121,7 @@ final class XMLCollector: NSObject, XMLParserDelegate {
         page.summary = StatsReport.summary(samples)
         StatsReport.addPlots(samples, to: &page)
         let html = page.render()
-        for id in ["summary", "jitter-buffer", "packets", "concealment", "mos", "bitrate", "video"] {
+        for id in ["summary", "jitter-buffer", "packets", "concealment", "delay", "mos", "bitrate", "video"] {
             #expect(html.contains("<section id=\"\(id)\">"), "missing section \(id)")
         }
         #expect(html.contains("Call &amp; &lt;test&gt;"))
