@@ -41,6 +41,10 @@ enum LoopbackReportPage {
             summary.append(("Video", v.codec.uppercased() + String(format: " %dx%d at %.0f fps, %.0f kbit/s, %d frames encoded, %d decoded, %d decode errors",
                                             v.width, v.height, v.frameRate, v.bitrateKbps, v.framesEncoded, v.framesDecoded, v.decodeErrors)))
             summary.append(("Video packets", "\(v.packetsSent) sent, \(v.packetsReceived) received, \(v.framesIncomplete) incomplete frames"))
+            if v.freezeCount != nil || v.framesDropped != nil || v.nackCount != nil || v.pliCount != nil {
+                summary.append(("Freezes", String(format: "%d, %.2f s in total; %d frames dropped", v.freezeCount ?? 0, v.totalFreezesDuration ?? 0, v.framesDropped ?? 0)))
+                summary.append(("Video feedback", "\(v.nackCount ?? 0) NACK, \(v.pliCount ?? 0) PLI"))
+            }
             summary.append(("PSNR", String(format: "mean %.2f dB, min %.2f dB (all planes); Y mean %.2f dB", v.psnr.mean, v.psnr.min, v.psnrY.mean)))
             summary.append(("SSIM", String(format: "mean %.4f, min %.4f", v.ssim.mean, v.ssim.min)))
         }

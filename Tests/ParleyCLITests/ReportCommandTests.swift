@@ -56,7 +56,7 @@ import Testing
         for id in ["summary", "packets", "psnr", "ssim", "video-bitrate"] {
             #expect(page.contains("<section id=\"\(id)\">"), "missing section \(id)")
         }
-        for text in ["Parley loopback report", "PSNR", "SSIM", "MOS (E-model)", "Audio delay", "<svg", "</html>"] {
+        for text in ["Parley loopback report", "PSNR", "SSIM", "MOS (E-model)", "Audio delay", "Freezes", "Video feedback", "<svg", "</html>"] {
             #expect(page.contains(text), "missing \(text)")
         }
         #expect(!page.contains("<script"))
