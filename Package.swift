@@ -88,7 +88,7 @@ let package = Package(
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
             "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
-            "ParleyRelay", "ParleySecurity", "ParleyConference",
+            "ParleyRelay", "ParleySecurity", "ParleyConference", "ParleyMetrics",
         ]),
     ]
 )
