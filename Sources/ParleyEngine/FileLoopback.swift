@@ -35,6 +35,11 @@ public struct LoopbackOptions: Sendable {
     public var network: NetworkProfile? = nil
     /// The seed of the emulator's random streams.
     public var networkSeed: UInt64 = 1
+    /// Media seconds between two stats samples (nil: none, unless `statsJSONPath` is set,
+    /// which samples every second).
+    public var statsInterval: Double? = nil
+    /// Write every stats sample to this file as JSON lines.
+    public var statsJSONPath: String? = nil
 
     public init(
         audioPath: String? = nil, videoPath: String? = nil, outputDirectory: String,
@@ -123,8 +128,9 @@ public final class FileLoopback {
         }
     }
 
-    /// Runs the loopback; `progress` is called every few frames.
-    public func run(progress: (LoopbackProgress) -> Void = { _ in }) throws -> LoopbackReport {
+    /// Runs the loopback; `progress` is called every few frames, `stats` with the one-line
+    /// summary of each stats interval (`statsInterval`).
+    public func run(progress: (LoopbackProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> LoopbackReport {
         let directory = options.outputDirectory
         try Self.createDirectory(directory)
         let reportPath = (directory as NSString).appendingPathComponent("report.json")
@@ -144,6 +150,11 @@ public final class FileLoopback {
             if video != nil, v == nil { return nil }
             return min(limit, max(a ?? 0, v ?? 0))
         }()
+        let statsEvery = options.statsInterval ?? (options.statsJSONPath != nil ? 1.0 : nil)
+        let recorder = try statsEvery.map { _ in
+            try StatsRecorder(url: options.statsJSONPath.map { URL(fileURLWithPath: $0) })
+        }
+        var nextStats = statsEvery ?? .infinity
         let wallStart = BenchmarkClock.monotonicSeconds()
         var failure: Error?
         var lastReport = -1.0
@@ -173,6 +184,11 @@ public final class FileLoopback {
                     call.link.pump()
                     nextTick = now + 0.010
                 }
+                if let recorder, now >= nextStats {
+                    let line = try recorder.record(sample(at: nextStats))
+                    if options.statsInterval != nil { stats(line) }
+                    nextStats += statsEvery ?? .infinity
+                }
                 if now - lastReport >= 0.2 {
                     lastReport = now
                     progress(LoopbackProgress(seconds: now, totalSeconds: total,
@@ -185,6 +201,13 @@ public final class FileLoopback {
         call.rtcp.sendReport(now: call.now, bye: "loopback finished")
         call.link.pump()
         var closeFailure: Error?
+        if let recorder {
+            do {
+                let line = try recorder.record(sample(at: call.now))
+                if options.statsInterval != nil { stats(line) }
+                try recorder.close()
+            } catch { closeFailure = closeFailure ?? error }
+        }
         do { try audio?.close() } catch { closeFailure = closeFailure ?? error }
         do { try video?.close() } catch { closeFailure = closeFailure ?? error }
         do { try call.close() } catch { closeFailure = closeFailure ?? error }
@@ -200,7 +223,8 @@ public final class FileLoopback {
             error: failure.map { "\($0)" },
             inputs: .init(audio: options.audioPath, video: options.videoPath),
             outputs: .init(directory: directory, audio: audio?.outputPath, video: video?.outputPath,
-                           encodedVideo: video?.encodedPath, capture: options.pcapPath, report: reportPath),
+                           encodedVideo: video?.encodedPath, capture: options.pcapPath, report: reportPath,
+                           stats: options.statsJSONPath),
             audio: audio?.report(),
             video: video?.report(),
             transport: call.report(),
@@ -216,6 +240,29 @@ public final class FileLoopback {
             "mediaSeconds": "\(seconds)", "wallSeconds": "\(wall)", "report": "\(reportPath)",
         ])
         return report
+    }
+
+    /// One stats sample at media time `time`: each receiving stream's cumulative
+    /// webrtc-stats, the round trip, and the E-model's R and MOS for the audio. The
+    /// mouth-to-ear delay the E-model uses is packetization (one frame) + Opus's lookahead
+    /// (6.5 ms) + the emulated network's mean one-way delay (no jitter buffer yet).
+    func sample(at time: Double) -> StatsSample {
+        var remote: [RemoteInboundStats] = []
+        if let rtt = call.rtcp.statistics.roundTripTime, let ssrc = audio?.inboundStats()?.ssrc ?? video?.inboundStats()?.ssrc {
+            var r = RemoteInboundStats(kind: audio != nil ? "audio" : "video", ssrc: ssrc)
+            r.roundTripTime = rtt
+            remote.append(r)
+        }
+        var quality: CallQuality?
+        if let runs = audio?.lossRuns, runs.packets > 0 {
+            let network = (call.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
+            let delay = Double(options.opus.frameDurationMilliseconds) + 6.5 + network * 1000
+            quality = CallQuality(oneWayDelayMilliseconds: delay, lossRatio: runs.lossRatio, burstRatio: runs.burstRatio,
+                                  codec: .opus(bitrate: Double(options.opus.bitrate)))
+        }
+        return StatsSample(
+            timestamp: time, inboundAudio: audio?.inboundStats().map { [$0] } ?? [],
+            inboundVideo: video?.inboundStats().map { [$0] } ?? [], remoteInbound: remote, quality: quality)
     }
 
     /// Creates `path` and its parents, with an error that says which part is in the way.

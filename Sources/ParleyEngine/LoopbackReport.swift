@@ -16,6 +16,8 @@ public struct LoopbackReport: Codable, Sendable {
         /// The pcap capture, with `--pcap`.
         public var capture: String?
         public var report: String
+        /// The webrtc-stats samples as JSON lines, with `--stats-json`.
+        public var stats: String? = nil
     }
 
     public struct Audio: Codable, Sendable {

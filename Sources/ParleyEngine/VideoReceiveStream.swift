@@ -22,6 +22,8 @@ import ParleyRTP
 public final class VideoReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public let codec: VideoCodecKind
     public private(set) var packetsReceived = 0
+    /// RTP payload bytes received (webrtc-stats `bytesReceived`).
+    public private(set) var bytesReceived = 0
     public private(set) var framesDecoded = 0
     public private(set) var decodeErrors = 0
     /// Frames not decoded because a frame before them was lost (until a keyframe), or
@@ -68,6 +70,7 @@ public final class VideoReceiveStream: ReportingReceiveStream, RTPPacketSink {
 
     public func receivedRTP(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double) {
         packetsReceived += 1
+        bytesReceived += view.payloadRange.count
         if let ssrc, ssrc != view.header.ssrc {
             // A new stream: nothing of the old one is useful any more.
             nack.reset()

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyConference
+import ParleyMetrics
 import ParleyTestSupport
 import Testing
 
@@ -50,6 +51,36 @@ struct LossyLoopbackTests {
         #expect(a.statistics == b.statistics)
         #expect(a.statistics != c.statistics)
         #expect(a.profile == "lossy-burst" && a.seed == 11)
+    }
+
+    @Test func statsSamplesAreWrittenEveryIntervalWithCumulativeCountersAndAQualityEstimate() throws {
+        let directory = try Fixtures.scratchDirectory("parley-lossy-stats")
+        let statsPath = directory.appendingPathComponent("stats.jsonl").path
+        var options = LoopbackOptions(
+            audioPath: Fixtures.path("speech-48k-mono.wav"), videoPath: Fixtures.path("motion-640x360.ivf"),
+            outputDirectory: directory.appendingPathComponent("out").path, maximumSeconds: 3)
+        options.network = try NetworkProfile(parsing: "delay=40ms,loss=5%")
+        options.networkSeed = 5
+        options.statsInterval = 1
+        options.statsJSONPath = statsPath
+        var lines: [String] = []
+        let report = try FileLoopback(options: options).run(stats: { lines.append($0) })
+        #expect(report.outputs.stats == statsPath)
+        let samples = try StatsLog.read(URL(fileURLWithPath: statsPath)).samples
+        #expect(samples.count == lines.count)
+        #expect(samples.count >= 3 && samples.count <= 4, "one per second of media, and the last")
+        #expect(lines.allSatisfy { $0.contains("audio:") && $0.contains("MOS") })
+        for (a, b) in zip(samples, samples.dropFirst()) {
+            #expect(b.timestamp > a.timestamp)
+            #expect((b.audio?.packetsReceived ?? 0) >= (a.audio?.packetsReceived ?? 0), "counters are cumulative")
+        }
+        let last = try #require(samples.last)
+        let audio = try #require(last.audio)
+        #expect(audio.concealedSamples == (report.audio?.concealedFrames ?? -1) * 960)
+        let quality = try #require(last.quality)
+        #expect(quality.lossRatio > 0 && quality.mos < 4.40, "5 % loss costs MOS (\(quality.mos))")
+        #expect(quality.oneWayDelayMilliseconds > 60, "frame + lookahead + 40 ms network")
+        #expect((last.video?.bytesReceived ?? 0) > 100_000)
     }
 
     @Test func aPerfectLinkReportsNoNetwork() throws {
