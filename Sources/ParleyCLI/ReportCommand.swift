@@ -88,7 +88,16 @@ enum ReportInput {
             }
             do {
                 let report = try JSONDecoder().decode(LoopbackReport.self, from: data)
-                let samples = (try? JSONDecoder().decode(LoopbackReportPage.EmbeddedSamples.self, from: data))?.statsSamples ?? []
+                var samples = (try? JSONDecoder().decode(LoopbackReportPage.EmbeddedSamples.self, from: data))?.statsSamples ?? []
+                // The run's --stats-json file, when it wrote one: drawn over time too.
+                if samples.isEmpty, let stats = report.outputs.stats {
+                    let resolved = stats.hasPrefix("/") ? stats
+                        : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(stats)
+                    for candidate in [stats, resolved] where FileManager.default.fileExists(atPath: candidate) {
+                        if let log = try? StatsLog.read(URL(fileURLWithPath: candidate)) { samples = log.samples }
+                        break
+                    }
+                }
                 return .loopback(report, samples: samples)
             } catch {
                 throw CLIError.failed("\(path) is a loopback report this parley cannot read (\(describe(error))): write it again with this version's parley loopback")

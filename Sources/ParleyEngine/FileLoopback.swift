@@ -101,6 +101,9 @@ public final class FileLoopback {
         call = try LoopbackCall(suite: options.srtpSuite, participants: participants)
         if let network = options.network {
             call.link.model = EmulatedLinkModel(profile: network, seed: options.networkSeed)
+            // RTCP's randomized intervals from the same seed: the run repeats exactly.
+            var generator = EmulatorRandom(seed: options.networkSeed, stream: 99)
+            call.rtcp.randomFactor = { 0.5 + generator.unit() }
         }
         Self.logger.info("call keyed from the contact session", metadata: [
             "caller": "\(participants.caller.displayName)", "callee": "\(participants.callee.displayName)",
@@ -203,8 +206,12 @@ public final class FileLoopback {
         var closeFailure: Error?
         if let recorder {
             do {
-                let line = try recorder.record(sample(at: call.now))
-                if options.statsInterval != nil { stats(line) }
+                // The last, partial interval, unless it is too short to say anything.
+                let last = recorder.samples.last?.timestamp ?? 0
+                if call.now - last >= 0.25 * (statsEvery ?? 1) || recorder.samples.isEmpty {
+                    let line = try recorder.record(sample(at: call.now))
+                    if options.statsInterval != nil { stats(line) }
+                }
                 try recorder.close()
             } catch { closeFailure = closeFailure ?? error }
         }
