@@ -109,15 +109,7 @@ struct LoopbackCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of the emulated network's random streams: the same seed gives the same losses and delays.", valueName: "N"))
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Print a one-line stats summary (loss, jitter, concealment, MOS, video fps, freezes, NACK/PLI) on stderr every this much media time, e.g. 1s or 500ms.",
-        valueName: "DURATION"))
-    var statsInterval: String?
-
-    @Option(name: .long, help: ArgumentHelp(
-        "Write the webrtc-stats samples (every --stats-interval, else every second) to FILE as JSON lines; `parley report FILE` draws them.",
-        valueName: "FILE"))
-    var statsJSON: String?
+    @OptionGroup var statsOptions: StatsOptions
 
     func run() throws {
         logging.bootstrap()
@@ -187,13 +179,8 @@ struct LoopbackCommand: ParsableCommand {
             pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
         options.network = profile
         options.networkSeed = seed
-        if let statsInterval {
-            guard let seconds = NetemCommand.parseInterval(statsInterval), seconds > 0 else {
-                throw CLIError.invalidValue(option: "--stats-interval", value: statsInterval, expected: "give a duration such as 1s or 500ms")
-            }
-            options.statsInterval = seconds
-        }
-        options.statsJSONPath = statsJSON
+        options.statsInterval = try statsOptions.interval()
+        options.statsJSONPath = statsOptions.statsJSON
         let loopback = try FileLoopback(options: options)
         let bar = ProgressBar(label: "loopback")
         let report: LoopbackReport

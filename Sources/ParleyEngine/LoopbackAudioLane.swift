@@ -57,20 +57,7 @@ final class AudioLane {
     var framesEncoded: Int { sendStream.framesEncoded }
     var expectedSeconds: Double? { source.expectedSeconds }
     /// webrtc-stats of the receiving side, cumulative.
-    func inboundStats() -> InboundAudioStats? {
-        guard let stream = receiveStream, let ssrc = stream.ssrc else { return nil }
-        var stats = InboundAudioStats(ssrc: ssrc)
-        stats.packetsReceived = stream.packetsReceived
-        stats.packetsLost = stream.statistics.packetsLost
-        stats.jitter = stream.statistics.jitter
-        stats.bytesReceived = stream.bytesReceived
-        stats.packetsDiscarded = stream.latePackets
-        stats.jitterBufferEmittedCount = (stream.framesDecoded + stream.framesConcealed) * stream.frameSize
-        stats.totalSamplesReceived = stats.jitterBufferEmittedCount
-        stats.concealedSamples = stream.framesConcealed * stream.frameSize
-        stats.concealmentEvents = stream.concealmentEvents
-        return stats
-    }
+    func inboundStats() -> InboundAudioStats? { receiveStream?.inboundStats() }
 
     /// The played frames as received or lost.
     var lossRuns: LossRunStatistics? { receiveStream?.lossRuns }

@@ -76,25 +76,7 @@ final class VideoLane {
     var seconds: Double { Double(sendStream.framesEncoded) / source.frameRate }
 
     /// webrtc-stats of the receiving side, cumulative.
-    func inboundStats() -> InboundVideoStats? {
-        guard let stream = receiveStream, let ssrc = stream.ssrc else { return nil }
-        var stats = InboundVideoStats(ssrc: ssrc)
-        stats.packetsReceived = stream.packetsReceived
-        stats.packetsLost = stream.statistics.packetsLost
-        stats.jitter = stream.statistics.jitter
-        stats.bytesReceived = stream.bytesReceived
-        stats.framesReceived = stream.bufferCounters.framesReceived
-        stats.framesDecoded = stream.framesDecoded
-        stats.framesDropped = stream.framesDropped
-        stats.frameWidth = source.width
-        stats.frameHeight = source.height
-        stats.totalDecodeTime = stream.decodeTimer.threadSeconds
-        stats.freezeCount = stream.freezes.freezeCount
-        stats.totalFreezesDuration = stream.freezes.totalFreezesDuration
-        stats.nackCount = stream.nackCounters.nackPackets
-        stats.pliCount = stream.bufferCounters.keyframeRequests
-        return stats
-    }
+    func inboundStats() -> InboundVideoStats? { receiveStream?.inboundStats(width: source.width, height: source.height) }
 
     /// The receiver's timer: NACK retries, frames waiting for a lost one.
     func tick(now: Double) {
