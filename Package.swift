@@ -12,7 +12,7 @@ let package = Package(
     products: [
         .executable(name: "parley", targets: ["parley"]),
         // The media readers and codec wrappers, for the separate fuzzing package in Fuzz/.
-        .library(name: "ParleyKit", targets: ["ParleyCore", "ParleyMedia", "ParleyCodecs", "ParleyRTP", "ParleySecurity", "ParleyContacts"]),
+        .library(name: "ParleyKit", targets: ["ParleyCore", "ParleyMedia", "ParleyCodecs", "ParleyRTP", "ParleySecurity", "ParleyContacts", "ParleyConference"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

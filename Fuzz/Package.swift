@@ -27,6 +27,7 @@ let package = Package(
         .executableTarget(name: "FuzzSDP", dependencies: fuzzDependencies),
         .executableTarget(name: "FuzzVideoPayload", dependencies: fuzzDependencies),
         .executableTarget(name: "FuzzContacts", dependencies: fuzzDependencies),
+        .executableTarget(name: "FuzzNetworkProfile", dependencies: fuzzDependencies),
     ]
 )
 
