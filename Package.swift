@@ -52,11 +52,13 @@ let package = Package(
         // Pure Swift.
         .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
+        // Adaptive audio jitter buffer (NetEq-style), time-stretching, playout simulation.
+        .target(name: "ParleyPlayout", dependencies: ["ParleyCore"]),
 
         // Wiring.
         .target(name: "ParleyEngine", dependencies: [
             "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
-            "ParleyRTP", "ParleyContacts",
+            "ParleyRTP", "ParleyContacts", "ParleyPlayout",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ParleyCLI", dependencies: [
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "ParleyCodecsTests", dependencies: ["ParleyCodecs", "ParleyMetrics", "ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyPlayoutTests", dependencies: ["ParleyPlayout", "ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
         .testTarget(name: "ParleyContactsTests", dependencies: ["ParleyContacts", "ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyNetworkTests", dependencies: ["ParleyNetwork", "ParleyTestSupport"]),
