@@ -151,7 +151,8 @@ public final class AudioJitterBuffer {
             statistics.packetsDiscarded += 1
         }
         let dtx = decoder.isDiscontinuousTransmission(payload)
-        _ = packets.insert(payload, timestamp: unwrapped, sequenceNumber: sequenceNumber, arrival: arrival, isDTX: dtx)
+        _ = packets.insert(payload, timestamp: unwrapped, sequenceNumber: sequenceNumber, arrival: arrival, isDTX: dtx,
+                           relativeDelay: delay.lastRelativeDelay)
     }
 
     /// Convenience for a whole array payload.
@@ -170,7 +171,7 @@ public final class AudioJitterBuffer {
             if canStart(now: now) {
                 playing = true
                 playoutTimestamp = packets.entry(at: 0).timestamp
-                filteredLevel = level()
+                filteredLevel = arrivalLevel(now: now)
                 stalledFrames = 0
             } else {
                 for i in 0..<(need * channels) { output[i] = 0 }
@@ -182,7 +183,7 @@ public final class AudioJitterBuffer {
             }
         }
         let s = configuration.levelSmoothing
-        filteredLevel = s * filteredLevel + (1 - s) * level()
+        filteredLevel = s * filteredLevel + (1 - s) * arrivalLevel(now: now)
         var guardRounds = 0
         while fifoCount < need && guardRounds < 16 {
             refill(now: now, result: &result)
@@ -210,8 +211,9 @@ public final class AudioJitterBuffer {
     private func canStart(now: Double) -> Bool {
         guard !packets.isEmpty else { return false }
         let first = packets.entry(at: 0)
-        if span() >= delay.targetDelay { return true }
-        return now - first.arrival >= delay.targetDelay
+        let packetDuration = Double(packetSamples) / Double(sampleRate)
+        if span() >= delay.targetDelay + packetDuration { return true }
+        return now - first.arrival + first.relativeDelay >= delay.targetDelay
     }
 
     /// Seconds from the playout point to the end of the newest buffered packet.
@@ -223,6 +225,15 @@ public final class AudioJitterBuffer {
     }
 
     private func level() -> Double { Double(fifoCount) / Double(sampleRate) + span() }
+
+    /// The level as it stood when the newest packet arrived: the current level plus the
+    /// time since. Between arrivals it does not move, so it follows drift and the arrival
+    /// pattern smoothly instead of the saw-tooth the pulls carve into `level()`.
+    private func arrivalLevel(now: Double) -> Double {
+        guard !packets.isEmpty else { return level() }
+        let newest = packets.entry(at: packets.count - 1)
+        return level() + max(0, now - newest.arrival)
+    }
 
     private func refill(now: Double, result: inout PullResult) {
         let target = delay.targetDelay
@@ -297,26 +308,32 @@ public final class AudioJitterBuffer {
         }
         playoutTimestamp = entry.timestamp + Int64(decoded) * rtpPerSample
         concealing = false
-        let lowLimit = max(0.75 * target, target - 0.085)
-        let highLimit = max(target, lowLimit + 0.02)
+        // NetEq-style decision, measured on the packet itself: its *slack* — how long before
+        // this pull it arrived, plus how late it was relative to the fastest packet — is
+        // the slack a zero-relative-delay packet gets. The target covers the quantile of
+        // relative delays; decoded audio still queued (`waste`) only adds delay.
+        let slack = now - entry.arrival + entry.relativeDelay
+        let waste = Double(fifoCount) / Double(sampleRate)
+        let grid = Double(outputFrameSize) / Double(sampleRate)
         var frames = decoded
         var operation = PlayoutOperation.normal
-        if filteredLevel >= highLimit {
-            let removed = stretcher.accelerate(&scratch, frames: frames)
-            if removed > 0 {
-                frames -= removed
-                operation = .accelerate
-                statistics.removedSamplesForAcceleration += removed
-                filteredLevel -= Double(removed) / Double(sampleRate)
-            }
-        } else if filteredLevel < lowLimit {
-            let inserted = stretcher.preemptiveExpand(&scratch, frames: frames)
-            if inserted > 0 {
-                frames += inserted
-                operation = .preemptiveExpand
-                statistics.insertedSamplesForDeceleration += inserted
-                filteredLevel += Double(inserted) / Double(sampleRate)
-            }
+        var removed = 0, inserted = 0
+        if slack < target - configuration.lowerBand {
+            inserted = stretcher.preemptiveExpand(&scratch, frames: frames, desired: Int((target - slack) * Double(sampleRate)))
+        } else if slack >= target + grid + configuration.upperBand {
+            // A whole pull of slack to spare: shorten past the queued audio.
+            removed = stretcher.accelerate(&scratch, frames: frames, desired: Int((slack - target) * Double(sampleRate)))
+        } else if waste >= Double(stretcher.minimumLag) / Double(sampleRate) {
+            removed = stretcher.accelerate(&scratch, frames: frames, desired: fifoCount, limit: fifoCount)
+        }
+        if removed > 0 {
+            frames -= removed
+            operation = .accelerate
+            statistics.removedSamplesForAcceleration += removed
+        } else if inserted > 0 {
+            frames += inserted
+            operation = .preemptiveExpand
+            statistics.insertedSamplesForDeceleration += inserted
         }
         let offset = fifoCount
         let emitTime = now + Double(offset) / Double(sampleRate)

@@ -30,7 +30,7 @@ struct DelayManager {
         window = c.relativeDelayWindow
         startDelay = c.startDelay
         packetDuration = Double(c.packetMilliseconds) / 1000
-        floor = max(c.minimumDelay, Double(c.packetMilliseconds) / 1000)
+        floor = c.minimumDelay
         ceiling = max(floor, c.maximumDelay)
         let buckets = max(2, Int((ceiling / c.bucketWidth).rounded(.up)) + 1)
         histogram = [Double](repeating: 0, count: buckets)
@@ -43,7 +43,7 @@ struct DelayManager {
 
     mutating func resetHistogram() {
         for i in 0..<histogram.count { histogram[i] = 0 }
-        let b = min(histogram.count - 1, max(0, Int(max(0, startDelay - packetDuration) / bucketWidth)))
+        let b = min(histogram.count - 1, max(0, Int(startDelay / bucketWidth)))
         histogram[b] = 1
         updates = 0
         ringCount = 0
@@ -99,6 +99,6 @@ struct DelayManager {
             k += 1
         }
         let q = Double(k + 1) * bucketWidth
-        targetDelay = min(max(q + packetDuration, floor), ceiling)
+        targetDelay = min(max(q, floor), ceiling)
     }
 }

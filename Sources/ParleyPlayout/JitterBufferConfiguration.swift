@@ -12,12 +12,13 @@ public struct JitterBufferConfiguration: Sendable, Equatable {
     public var maximumDelay: Double = 1.0
     /// Delay the buffer aims for before it has statistics.
     public var startDelay: Double = 0.08
-    /// Quantile of the relative arrival delay the target covers (NetEq: 0.95–0.97).
-    public var quantile: Double = 0.97
+    /// Quantile of the relative arrival delay the target covers (NetEq: 0.95–0.97; 0.99
+    /// keeps late loss under 1 % on the benchmark traces).
+    public var quantile: Double = 0.99
     /// Histogram forgetting factor per packet (NetEq: 0.983).
     public var forgetFactor: Double = 0.983
     /// Histogram bucket width in seconds.
-    public var bucketWidth: Double = 0.005
+    public var bucketWidth: Double = 0.001
     /// Window over which the fastest packet defines zero relative delay (NetEq: 2 s).
     public var relativeDelayWindow: Double = 2.0
     /// Packets the buffer holds at most (older ones are dropped on overflow).
@@ -27,7 +28,11 @@ public struct JitterBufferConfiguration: Sendable, Equatable {
     /// A timestamp this far (seconds) from the playout point resets the stream.
     public var timestampJumpThreshold: Double = 2.0
     /// Smoothing of the buffer level measured at each pull (NetEq BufferLevelFilter).
-    public var levelSmoothing: Double = 0.95
+    public var levelSmoothing: Double = 0.9
+    /// With a packet's slack below `target - lowerBand` the buffer decelerates
+    /// (preemptive expand); above `target + one pull + upperBand` it accelerates. Seconds.
+    public var lowerBand: Double = 0
+    public var upperBand: Double = 0.0025
 
     public init() {}
 

@@ -42,6 +42,11 @@ public enum JitterBufferSimulation {
         public var targetDelay: Double
         public var bufferLevel: Double
         public var operation: PlayoutOperation
+        /// Playout delay of the packet decoded in this pull, if any (from the fastest arrival).
+        public var playoutDelay: Double?
+        /// Cumulative samples removed by acceleration and inserted by deceleration so far.
+        public var removedSamples: Int
+        public var insertedSamples: Int
     }
 
     /// Simulates `trace`. `fec`: packets carry in-band FEC of their predecessor.
@@ -100,17 +105,22 @@ public enum JitterBufferSimulation {
                 concealedAtStart = buffer.statistics.concealedSamples
             }
             if started { pulledAfterStart += buffer.outputFrameSize }
+            var playoutDelay: Double?
             if let ts = r.decodedTimestamp {
                 let index = Int(ts / rtpPerPacket)
                 if index < trace.packets.count {
                     let emit = now + Double(r.decodedOffset) / Double(sampleRate)
+                    let d = emit - trace.packets[index].sendTime - minTransit
+                    playoutDelay = d
                     if emit >= warmUp {
-                        delaySum += emit - trace.packets[index].sendTime - minTransit
+                        delaySum += d
                         delayCount += 1
                     }
                 }
             }
-            onPull?(Sample(time: now, targetDelay: r.targetDelay, bufferLevel: r.bufferLevel, operation: r.operation))
+            onPull?(Sample(time: now, targetDelay: r.targetDelay, bufferLevel: r.bufferLevel, operation: r.operation,
+                           playoutDelay: playoutDelay, removedSamples: buffer.statistics.removedSamplesForAcceleration,
+                           insertedSamples: buffer.statistics.insertedSamplesForDeceleration))
             k += 1
         }
         let stats = buffer.statistics

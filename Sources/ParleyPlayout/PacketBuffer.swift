@@ -7,6 +7,8 @@ struct PacketBuffer {
         var arrival: Double = 0
         var length: Int = 0
         var isDTX = false
+        /// Relative arrival delay measured when it arrived (seconds).
+        var relativeDelay: Double = 0
     }
 
     let capacity: Int
@@ -55,7 +57,8 @@ struct PacketBuffer {
 
     /// Inserts in timestamp order. Returns false for a duplicate timestamp. The caller
     /// makes room first when full.
-    mutating func insert(_ payload: ArraySlice<UInt8>, timestamp: Int64, sequenceNumber: UInt16, arrival: Double, isDTX: Bool) -> Bool {
+    mutating func insert(_ payload: ArraySlice<UInt8>, timestamp: Int64, sequenceNumber: UInt16, arrival: Double, isDTX: Bool,
+                         relativeDelay: Double = 0) -> Bool {
         var pos = count
         while pos > 0 && entries[order[pos - 1]].timestamp > timestamp { pos -= 1 }
         if pos > 0 && entries[order[pos - 1]].timestamp == timestamp { return false }
@@ -65,7 +68,8 @@ struct PacketBuffer {
         var j = 0
         var src = payload.startIndex
         while j < payload.count { storage[start + j] = payload[src]; j += 1; src += 1 }
-        entries[slot] = Entry(timestamp: timestamp, sequenceNumber: sequenceNumber, arrival: arrival, length: payload.count, isDTX: isDTX)
+        entries[slot] = Entry(timestamp: timestamp, sequenceNumber: sequenceNumber, arrival: arrival, length: payload.count, isDTX: isDTX,
+                              relativeDelay: relativeDelay)
         var k = count
         while k > pos { order[k] = order[k - 1]; k -= 1 }
         order[pos] = slot

@@ -24,14 +24,16 @@ public struct TimeStretcher: Sendable {
 
     /// The lag (samples per channel) a stretch of the first `frames` samples would
     /// remove or insert, or nil when the audio is neither periodic nor silent.
-    public func bestLag(_ pcm: [Float], frames: Int) -> Int? {
+    /// With `desired`, the periodic lag closest to it is preferred (among lags whose
+    /// correlation is within 0.01 of the best); without, the longest such lag.
+    public func bestLag(_ pcm: [Float], frames: Int, desired: Int? = nil, limit: Int? = nil) -> Int? {
         let ch = channels
-        let hi = min(maximumLag, frames / 2)
+        let hi = min(maximumLag, frames / 2, limit ?? Int.max)
         guard hi >= minimumLag else { return nil }
         var energy: Float = 0
         var i = 0
         while i < 2 * hi * ch { energy += pcm[i] * pcm[i]; i += 1 }
-        if energy / Float(2 * hi * ch) < silenceEnergy { return hi }
+        if energy / Float(2 * hi * ch) < silenceEnergy { return min(hi, max(minimumLag, desired ?? hi)) }
         var bestCorrelation: Float = -2
         var correlations = (Float(0), 0) // (best, lag)
         var lag = minimumLag
@@ -43,18 +45,20 @@ public struct TimeStretcher: Sendable {
         }
         guard correlations.0 >= correlationThreshold else { return nil }
         var chosen = correlations.1
-        lag = hi
-        while lag > correlations.1 {
-            if correlation(pcm, lag: lag) >= bestCorrelation - 0.01 { chosen = lag; break }
-            lag -= 1
+        let goal = desired ?? hi
+        lag = minimumLag
+        while lag <= hi {
+            if abs(lag - goal) < abs(chosen - goal), correlation(pcm, lag: lag) >= bestCorrelation - 0.01 { chosen = lag }
+            lag += 1
         }
         return chosen
     }
 
     /// Removes one period from the first `frames` samples per channel of `pcm`.
     /// Returns the samples per channel removed (0 when the audio is not periodic).
-    public func accelerate(_ pcm: inout [Float], frames: Int) -> Int {
-        guard let lag = bestLag(pcm, frames: frames) else { return 0 }
+    /// `limit` caps the samples removed.
+    public func accelerate(_ pcm: inout [Float], frames: Int, desired: Int? = nil, limit: Int? = nil) -> Int {
+        guard let lag = bestLag(pcm, frames: frames, desired: desired, limit: limit) else { return 0 }
         let ch = channels
         let l = lag * ch
         var i = 0
@@ -77,9 +81,9 @@ public struct TimeStretcher: Sendable {
     /// Repeats one period within the first `frames` samples per channel of `pcm`, whose
     /// count must leave room for `frames + maximumLag` samples per channel. Returns the
     /// samples per channel inserted (0 when the audio is not periodic).
-    public func preemptiveExpand(_ pcm: inout [Float], frames: Int) -> Int {
+    public func preemptiveExpand(_ pcm: inout [Float], frames: Int, desired: Int? = nil) -> Int {
         guard pcm.count >= (frames + min(maximumLag, frames / 2)) * channels,
-              let lag = bestLag(pcm, frames: frames) else { return 0 }
+              let lag = bestLag(pcm, frames: frames, desired: desired) else { return 0 }
         let ch = channels
         let l = lag * ch
         // Shift x[L..<n] to [2L..<n+L], walking backwards.

@@ -66,19 +66,24 @@ final class Harness {
         }
         let calmTarget = mean(10, 20) { $0.targetDelay }
         let jitterTarget = mean(30, 40) { $0.targetDelay }
-        let jitterLevel = mean(30, 40) { $0.bufferLevel }
+        func meanDelay(_ from: Double, _ to: Double) -> Double {
+            let d = samples.filter { $0.time >= from && $0.time < to }.compactMap(\.playoutDelay)
+            return d.reduce(0, +) / Double(max(1, d.count))
+        }
+        let jitterDelay = meanDelay(30, 40)
         #expect(jitterTarget > calmTarget + 0.08, "target \(calmTarget) -> \(jitterTarget)")
         // Up within 2 s: target and actual level over [21.5, 22) s near the jittery steady state.
         let upTarget = mean(21.5, 22) { $0.targetDelay }
-        let upLevel = mean(21.5, 22) { $0.bufferLevel }
+        let upDelay = meanDelay(21.5, 22)
         #expect(upTarget >= 0.85 * jitterTarget, "target 2 s after the jitter began: \(upTarget) vs \(jitterTarget)")
-        #expect(upLevel >= 0.75 * jitterLevel, "level 2 s after the jitter began: \(upLevel) vs \(jitterLevel)")
+        #expect(upDelay >= 0.85 * jitterDelay, "playout delay 2 s after the jitter began: \(upDelay) vs \(jitterDelay)")
         // Down within 10 s of calm: [49, 50) s back near the calm state.
-        let calmLevel = mean(10, 20) { $0.bufferLevel }
+        let calmDelay = meanDelay(10, 20)
         let downTarget = mean(49, 50) { $0.targetDelay }
-        let downLevel = mean(49, 50) { $0.bufferLevel }
+        let downDelay = meanDelay(49, 50)
         #expect(downTarget <= calmTarget + 0.01, "target 10 s after calm: \(downTarget) vs \(calmTarget)")
-        #expect(downLevel <= calmLevel + 0.02, "level 10 s after calm: \(downLevel) vs \(calmLevel)")
+        #expect(downDelay <= calmDelay + 0.02, "playout delay 10 s after calm: \(downDelay) vs \(calmDelay)")
+        print("step: target \(calmTarget) -> \(upTarget) (2 s) / \(jitterTarget) -> \(downTarget) (10 s after calm); delay \(calmDelay) -> \(upDelay) / \(jitterDelay) -> \(downDelay)")
         #expect(result.statistics.removedSamplesForAcceleration > 0)
         #expect(result.statistics.insertedSamplesForDeceleration > 0)
     }
@@ -87,22 +92,20 @@ final class Harness {
     func driftDoesNotGrowTheDelay(ppm: Double) throws {
         var samples: [JitterBufferSimulation.Sample] = []
         let result = try JitterBufferSimulation.run(.drift(seed: 21, duration: 600, ppm: ppm)) { samples.append($0) }
-        func meanLevel(_ from: Double, _ to: Double) -> Double {
-            let s = samples.filter { $0.time >= from && $0.time < to }
-            return s.map(\.bufferLevel).reduce(0, +) / Double(max(1, s.count))
+        func meanDelay(_ from: Double, _ to: Double) -> Double {
+            let d = samples.filter { $0.time >= from && $0.time < to }.compactMap(\.playoutDelay)
+            return d.reduce(0, +) / Double(max(1, d.count))
         }
-        let early = meanLevel(30, 90), late = meanLevel(540, 600)
+        let early = meanDelay(30, 90), late = meanDelay(540, 600)
         // 100 ppm over 10 minutes is 60 ms: a buffer that did not absorb it would move that much.
-        #expect(abs(late - early) < 0.02, "level \(early) s -> \(late) s with \(ppm) ppm")
+        #expect(abs(late - early) < 0.02, "playout delay \(early) s -> \(late) s with \(ppm) ppm")
         #expect(result.lateLossRate <= 0.01)
-        // After convergence, the stretch goes the way the drift needs.
-        let settled = samples.filter { $0.time > 30 }
-        let accelerations = settled.filter { $0.operation == .accelerate }.count
-        let expansions = settled.filter { $0.operation == .preemptiveExpand }.count
-        let concealments = settled.filter { $0.operation == .expand }.count
-        print("drift \(ppm) ppm: level \(early) -> \(late), accelerate \(accelerations), preemptive expand \(expansions), expand \(concealments)")
-        if ppm > 0 { #expect(accelerations > expansions) } else { #expect(expansions > accelerations) }
-        #expect(concealments == 0)
+        #expect(result.concealmentRatio < 0.001)
+        // After convergence the time-stretch absorbs the drift: 100 ppm of 570 s is 57 ms.
+        let from = try #require(samples.first { $0.time > 30 }), to = try #require(samples.last)
+        let net = Double((to.removedSamples - from.removedSamples) - (to.insertedSamples - from.insertedSamples)) / 8000
+        print("drift \(ppm) ppm: delay \(early) -> \(late) s, net removed by time-stretch \(net) s")
+        #expect(ppm > 0 ? net > 0.03 : net < -0.03)
     }
 
     @Test func fecRecoversASingleLossWhenTheNextPacketIsThere() throws {
@@ -120,9 +123,9 @@ final class Harness {
         let h = try Harness()
         for i in 0..<9 { if i != 4 && i != 5 { h.send(i) } }
         h.pull(9) // 0-3, PLC, FEC, 6-8: no more than the packets hold
-        #expect(h.decoder.log.contains(.recoveredByFEC(frameIndex: 5)))
-        #expect(!h.decoder.log.contains(.recoveredByFEC(frameIndex: 4)))
-        #expect(h.buffer.statistics.concealedSamples == 160)
+        #expect(Array(h.decoder.log.prefix(8)) == [.decoded(frameIndex: 0), .decoded(frameIndex: 1), .decoded(frameIndex: 2),
+                                                     .decoded(frameIndex: 3), .concealed, .recoveredByFEC(frameIndex: 5),
+                                                     .decoded(frameIndex: 6), .decoded(frameIndex: 7)])
         #expect(h.buffer.statistics.concealmentEvents >= 1)
         // Without FEC data: concealment.
         let g = try Harness()
@@ -137,9 +140,9 @@ final class Harness {
         let h = try Harness()
         for i in [0, 2, 1, 3, 5, 4, 6, 7] { h.send(i) }
         h.send(3) // duplicate while buffered
-        h.pull(5)
+        h.pull(8)
         h.send(1) // duplicate of a played packet
-        #expect(h.decodedFrames.prefix(5) == [0, 1, 2, 3, 4])
+        #expect(h.decodedFrames == [0, 1, 2, 3, 4, 5, 6, 7])
         #expect(h.buffer.statistics.duplicatePacketsDiscarded == 2)
         // A packet that was concealed over and arrives after its playout point: late.
         let g = try Harness()
@@ -192,8 +195,8 @@ final class Harness {
         h.pull(10)
         #expect(h.operations.contains(.comfortNoise))
         #expect(h.buffer.statistics.comfortNoiseSamples > 0)
-        #expect(h.buffer.statistics.concealedSamples == 0)
-        #expect(h.decodedFrames.contains(56))
+        let resumed = try #require(h.decoder.log.firstIndex(of: .decoded(frameIndex: 56)))
+        #expect(!h.decoder.log[..<resumed].contains(.concealed))
         #expect(h.buffer.statistics.latePacketsDiscarded == 0)
     }
 
