@@ -25,7 +25,7 @@ public struct TimeStretcher: Sendable {
     /// The lag (samples per channel) a stretch of the first `frames` samples would
     /// remove or insert, or nil when the audio is neither periodic nor silent.
     /// With `desired`, the periodic lag closest to it is preferred (among lags whose
-    /// correlation is within 0.01 of the best); without, the longest such lag.
+    /// correlation is within 0.002 of the best); without, the longest such lag.
     public func bestLag(_ pcm: [Float], frames: Int, desired: Int? = nil, limit: Int? = nil) -> Int? {
         let ch = channels
         let hi = min(maximumLag, frames / 2, limit ?? Int.max)
@@ -37,7 +37,7 @@ public struct TimeStretcher: Sendable {
         var bestCorrelation: Float = -2
         var correlations = (Float(0), 0) // (best, lag)
         var lag = minimumLag
-        // First pass: best correlation; second: the longest lag within 1 % of it.
+        // First pass: best correlation; second: the lag nearest the goal within 0.002 of it.
         while lag <= hi {
             let c = correlation(pcm, lag: lag)
             if c > bestCorrelation { bestCorrelation = c; correlations = (c, lag) }
@@ -48,7 +48,7 @@ public struct TimeStretcher: Sendable {
         let goal = desired ?? hi
         lag = minimumLag
         while lag <= hi {
-            if abs(lag - goal) < abs(chosen - goal), correlation(pcm, lag: lag) >= bestCorrelation - 0.01 { chosen = lag }
+            if abs(lag - goal) < abs(chosen - goal), correlation(pcm, lag: lag) >= bestCorrelation - 0.002 { chosen = lag }
             lag += 1
         }
         return chosen
