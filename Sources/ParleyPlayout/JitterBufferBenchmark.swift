@@ -43,11 +43,11 @@ public enum JitterBufferBenchmark {
         }
         func ratio(_ x: Double) -> String { x.isFinite ? String(Double(Int((x * 100).rounded())) / 100) : "inf" }
         var out = pad("trace", 16) + pad("FEC", 5) + pad("delay ms", 10) + pad("late %", 8) + pad("conceal %", 11)
-            + pad("FEC rec", 9) + pad("oracle ms", 11) + pad("ideal ms", 10) + pad("ratio", 7) + pad("goal", 6) + pad("fixed200 ms", 13) + "fixed200 late %\n"
+            + pad("FEC rec", 9) + pad("oracle ms", 11) + pad("ideal ms", 10) + pad("ratio", 7) + pad("/ideal", 7) + pad("goal", 6) + pad("fixed200 ms", 13) + "fixed200 late %\n"
         for r in rows {
             out += pad(r.trace, 16) + pad(r.fec ? "on" : "off", 5) + pad(ms(r.meanDelay), 10) + pad(pct(r.lateLossRate), 8)
                 + pad(pct(r.concealmentRatio), 11) + pad(String(r.fecRecoveries), 9) + pad(ms(r.oracleDelay), 11) + pad(ms(r.continuousOracleDelay), 10)
-                + pad(ratio(r.ratioToOracle), 7) + pad(meetsGoal(r) ? "yes" : "no", 6) + pad(ms(r.fixed200Delay), 13)
+                + pad(ratio(r.ratioToOracle), 7) + pad(ratio(r.continuousOracleDelay > 0 ? r.meanDelay / r.continuousOracleDelay : .infinity), 7) + pad(meetsGoal(r) ? "yes" : "no", 6) + pad(ms(r.fixed200Delay), 13)
                 + pct(r.fixed200LateLossRate) + "\n"
         }
         return out
