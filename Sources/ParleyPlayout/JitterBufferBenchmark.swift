@@ -16,7 +16,7 @@ public enum JitterBufferBenchmark {
             (.paretoJitter(seed: seed &+ 2, duration: duration), true),
             (.burstLoss(seed: seed &+ 3, duration: duration), true),
             (.burstLoss(seed: seed &+ 3, duration: duration), false),
-            (.delaySpike(seed: seed &+ 4, duration: duration), true),
+            (.delaySpike(seed: seed &+ 4, duration: duration, at: min(20, duration / 3)), true),
             (.drift(seed: seed &+ 5, duration: driftDuration, ppm: 100), true),
             (.drift(seed: seed &+ 6, duration: driftDuration, ppm: -100), true),
         ]
@@ -42,10 +42,11 @@ public enum JitterBufferBenchmark {
             return "\(v)"
         }
         func ratio(_ x: Double) -> String { x.isFinite ? String(Double(Int((x * 100).rounded())) / 100) : "inf" }
-        var out = pad("trace", 16) + pad("FEC", 5) + pad("delay ms", 10) + pad("late %", 8) + pad("conceal %", 11)
+        var out = pad("trace", 16) + pad("FEC", 5) + pad("loss %", 8) + pad("delay ms", 10) + pad("late %", 8) + pad("conceal %", 11)
             + pad("FEC rec", 9) + pad("oracle ms", 11) + pad("ideal ms", 10) + pad("ratio", 7) + pad("/ideal", 7) + pad("goal", 6) + pad("fixed200 ms", 13) + "fixed200 late %\n"
         for r in rows {
-            out += pad(r.trace, 16) + pad(r.fec ? "on" : "off", 5) + pad(ms(r.meanDelay), 10) + pad(pct(r.lateLossRate), 8)
+            out += pad(r.trace, 16) + pad(r.fec ? "on" : "off", 5)
+                + pad(pct(Double(r.packetsLost) / Double(max(1, r.packetsSent))), 8) + pad(ms(r.meanDelay), 10) + pad(pct(r.lateLossRate), 8)
                 + pad(pct(r.concealmentRatio), 11) + pad(String(r.fecRecoveries), 9) + pad(ms(r.oracleDelay), 11) + pad(ms(r.continuousOracleDelay), 10)
                 + pad(ratio(r.ratioToOracle), 7) + pad(ratio(r.continuousOracleDelay > 0 ? r.meanDelay / r.continuousOracleDelay : .infinity), 7) + pad(meetsGoal(r) ? "yes" : "no", 6) + pad(ms(r.fixed200Delay), 13)
                 + pct(r.fixed200LateLossRate) + "\n"
