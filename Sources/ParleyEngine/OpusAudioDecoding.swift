@@ -30,10 +30,20 @@ public final class OpusAudioDecoding: AudioDecoding {
     }
 
     public func decodeFEC(from nextPayload: ArraySlice<UInt8>, frameSize: Int, into pcm: inout [Float]) throws -> Int? {
-        guard let toc = nextPayload.first else { return nil }
-        if toc >> 3 >= 16 { return nil } // CELT-only: no LBRR
-        return try nextPayload.withUnsafeBytes { bytes in
-            try pcm.withUnsafeMutableBufferPointer { try decoder.decodeFEC(from: bytes, frameSize: frameSize, into: $0) }
+        // TOC configuration 16–31 (top bit set) is CELT-only: no LBRR. (Indexing and a mask,
+        // not `first`/`>>` on the slice: that form allocated twice per call in a debug build.)
+        guard !nextPayload.isEmpty, nextPayload[nextPayload.startIndex] & 0x80 == 0 else { return nil }
+        fecFrameSize = frameSize
+        return try nextPayload.withUnsafeBytes { bytes in try recover(bytes, into: &pcm) }
+    }
+
+    /// The lost frame's size for `recover` (a property rather than a closure capture).
+    private var fecFrameSize = 0
+
+    private func recover(_ bytes: UnsafeRawBufferPointer, into pcm: inout [Float]) throws -> Int {
+        try pcm.withUnsafeMutableBufferPointer { out in
+            let limit = min(out.count, decoder.maximumFrameSize * format.channels)
+            return try decoder.decodeFEC(from: bytes, frameSize: fecFrameSize, into: UnsafeMutableBufferPointer(rebasing: out[0..<limit]))
         }
     }
 

@@ -3,6 +3,7 @@ import ParleyCodecs
 import ParleyCore
 import ParleyEngine
 import ParleyPlayout
+import ParleyTestSupport
 import Testing
 
 /// The Opus adapter behind the jitter buffer: a 440 Hz tone encoded with in-band FEC, one
@@ -42,6 +43,41 @@ import Testing
         let frequency = AudioAlignment_dominant(played)
         #expect(abs(frequency - 440) < 10, "played \(frequency) Hz")
         print("opus through the jitter buffer: FEC \(buffer.statistics.fecPacketsRecovered), concealment events \(buffer.statistics.concealmentEvents)")
+    }
+
+    @Test func steadyStatePlayoutThroughOpusDoesNotAllocate() throws {
+        try #require(AllocationCounter.isActive, "the allocation counter is not interposed in this test process")
+        let encoder = try OpusEncoder(configuration: OpusConfiguration(sampleRate: 48000, channels: 1, inbandFEC: true, expectedPacketLossPercent: 10))
+        let buffer = try AudioJitterBuffer(decoder: OpusAudioDecoding(sampleRate: 48000, channels: 1))
+        var packets: [[UInt8]] = []
+        var pcm = [Float](repeating: 0, count: 960)
+        var packet = [UInt8](repeating: 0, count: OpusEncoder.maximumPacketSize)
+        for i in 0..<200 {
+            for n in 0..<960 { pcm[n] = Float(sin(2 * Double.pi * 300 * Double(i * 960 + n) / 48000)) * 0.3 }
+            let length = try encoder.encode(pcm, into: &packet)
+            packets.append(Array(packet[0..<length]))
+        }
+        var output = [Float](repeating: 0, count: 960)
+        var now = 0.0
+        for i in 0..<20 {
+            buffer.insert(packets[i], sequenceNumber: UInt16(i), timestamp: UInt32(i * 960), ssrc: 1, arrival: now)
+            _ = buffer.pull(now: now, into: &output)
+            now += 0.02
+        }
+        let allocations = AllocationCounter.count {
+            for i in 20..<200 {
+                // Every 9th packet lost, every 5th a little late: FEC, concealment and stretching run too.
+                if i % 9 != 0 && i % 31 != 1 && i % 31 != 2 { // single losses (FEC) and double ones (PLC)
+                    buffer.insert(packets[i][...], sequenceNumber: UInt16(i), timestamp: UInt32(i * 960), ssrc: 1,
+                                  arrival: now + (i % 5 == 0 ? 0.015 : 0))
+                }
+                _ = buffer.pull(now: now, into: &output)
+                now += 0.02
+            }
+        }
+        #expect(allocations == 0)
+        #expect(buffer.statistics.fecPacketsRecovered > 10)
+        #expect(buffer.statistics.concealedSamples > 0)
     }
 
     /// Zero-crossing frequency (ParleyEngineTests does not import ParleyMetrics).
