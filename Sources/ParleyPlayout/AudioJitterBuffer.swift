@@ -6,11 +6,14 @@ import ParleyCore
 /// frame of PCM.
 ///
 /// - Target delay: `DelayManager` (relative arrival delay histogram with forgetting,
-///   quantile, floor and ceiling).
-/// - Decision per refill (NetEq DecisionLogic): with the smoothed buffer level above the
-///   high limit, *accelerate* (decode and remove a pitch period); below the low limit,
-///   *preemptive expand* (decode and repeat one) — both via `TimeStretcher`, so clock
-///   drift and target changes are absorbed smoothly. A missing packet is recovered from
+///   quantile, floor and ceiling). The target is a *slack*: how long before the pull that
+///   needs it a packet of zero relative delay should arrive.
+/// - Decision per decoded packet (NetEq DecisionLogic, measured on the packet): its slack
+///   is (pull time − arrival) + its relative delay. Below the target, *preemptive
+///   expand* (decode and repeat a pitch period); a whole pull above it, *accelerate*
+///   (decode and remove one); otherwise decoded audio left queued from earlier stretches
+///   is pure added delay and is removed. Both go through `TimeStretcher`, so clock drift
+///   and target changes are absorbed smoothly. A missing packet is recovered from
 ///   the next packet's in-band FEC when that packet is here, concealed (decoder PLC)
 ///   otherwise; with nothing buffered the buffer conceals without advancing (the packet
 ///   may only be late), and skips what it already concealed when packets resume.
@@ -82,11 +85,11 @@ public final class AudioJitterBuffer {
         played = [Int64](repeating: Int64.min, count: 64)
     }
 
-    /// The delay the buffer currently aims for, seconds.
+    /// The slack the buffer currently aims for (see the type's notes), seconds.
     public var targetDelay: Double { delay.targetDelay }
     /// Audio waiting (decoded plus buffered packets up to the newest), seconds.
     public var bufferLevel: Double { level() }
-    /// The smoothed level the decisions use, seconds.
+    /// `bufferLevel` as of the newest arrival, smoothed (informational), seconds.
     public var smoothedBufferLevel: Double { filteredLevel }
     /// Packets waiting.
     public var packetCount: Int { packets.count }

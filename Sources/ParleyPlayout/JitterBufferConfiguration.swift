@@ -27,7 +27,7 @@ public struct JitterBufferConfiguration: Sendable, Equatable {
     public var maximumPayloadBytes: Int = 1500
     /// A timestamp this far (seconds) from the playout point resets the stream.
     public var timestampJumpThreshold: Double = 2.0
-    /// Smoothing of the buffer level measured at each pull (NetEq BufferLevelFilter).
+    /// Smoothing of the reported buffer level (`smoothedBufferLevel`).
     public var levelSmoothing: Double = 0.9
     /// With a packet's slack below `target - lowerBand` the buffer decelerates
     /// (preemptive expand); above `target + one pull + upperBand` it accelerates. Seconds.

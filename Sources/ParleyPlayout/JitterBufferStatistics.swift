@@ -3,7 +3,7 @@
 public struct JitterBufferStatistics: Sendable, Equatable, Codable {
     /// Sum over emitted samples of the seconds each spent in the buffer (arrival to playout).
     public var jitterBufferDelay: Double = 0
-    /// Sum over emitted samples of the target delay when they were emitted.
+    /// Sum over emitted samples of the target (slack) when they were emitted.
     public var jitterBufferTargetDelay: Double = 0
     /// Samples (per channel) emitted from decoded packets.
     public var jitterBufferEmittedCount: Int = 0
