@@ -52,18 +52,20 @@ let package = Package(
         // Pure Swift.
         .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
-        // Adaptive audio jitter buffer (NetEq-style), time-stretching, playout simulation.
+        // Audio jitter buffer (NetEq-style) and video frame buffer, playout simulation.
         .target(name: "ParleyPlayout", dependencies: ["ParleyCore"]),
+        // Network emulator (later also the mixer/compositor).
+        .target(name: "ParleyConference", dependencies: ["ParleyCore"]),
 
         // Wiring.
         .target(name: "ParleyEngine", dependencies: [
             "ParleyCore", "ParleyCodecs", "ParleySecurity", "ParleyNetwork", "ParleyMedia", "ParleyMetrics",
-            "ParleyRTP", "ParleyContacts", "ParleyPlayout",
+            "ParleyRTP", "ParleyContacts", "ParleyPlayout", "ParleyConference",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ParleyCLI", dependencies: [
             "ParleyEngine", "ParleyCore", "ParleyCodecs", "ParleyMedia", "ParleyMetrics",
-            "ParleySecurity", "ParleyNetwork", "ParleyContacts", "ParleyRelay",
+            "ParleySecurity", "ParleyNetwork", "ParleyContacts", "ParleyRelay", "ParleyConference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,15 +80,16 @@ let package = Package(
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyPlayoutTests", dependencies: ["ParleyPlayout", "ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyConferenceTests", dependencies: ["ParleyConference", "ParleyTestSupport"]),
         .testTarget(name: "ParleyContactsTests", dependencies: ["ParleyContacts", "ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyNetworkTests", dependencies: ["ParleyNetwork", "ParleyTestSupport"]),
         .testTarget(name: "ParleySecurityTests", dependencies: ["ParleySecurity", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleySecurity", "ParleyTestSupport"]),
-        .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyConference", "ParleyMetrics", "ParleyTestSupport"]),
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
             "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
-            "ParleyRelay", "ParleySecurity",
+            "ParleyRelay", "ParleySecurity", "ParleyConference", "ParleyMetrics",
         ]),
     ]
 )

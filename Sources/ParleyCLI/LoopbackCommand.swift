@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ParleyConference
 import ParleyCodecs
 import ParleyCore
 import ParleyEngine
@@ -100,6 +101,16 @@ struct LoopbackCommand: ParsableCommand {
     @Flag(name: .long, help: "Use a WAV that was cut short (its header declares more audio than it holds) instead of refusing it.")
     var acceptTruncated = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Put an emulated network between the two sides: a preset (clean, wifi, 4g, congested, lossy-burst), parameters such as 'delay=40ms,jitter=10ms:normal,loss=2%' or trace:FILE (see `parley netem --help`).",
+        valueName: "PROFILE"))
+    var network: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seed of the emulated network's random streams: the same seed gives the same losses and delays.", valueName: "N"))
+    var seed: UInt64 = 1
+
+    @OptionGroup var statsOptions: StatsOptions
+
     func run() throws {
         logging.bootstrap()
         var audioPath = audio
@@ -150,17 +161,34 @@ struct LoopbackCommand: ParsableCommand {
             bitrate: audioBitrate.bitsPerSecond, complexity: complexity, variableBitrate: !cbr,
             application: app, inbandFEC: fec, expectedPacketLossPercent: expectedLoss, dtx: dtx)
         try opus.validate()
-        let options = LoopbackOptions(
+        var profile: NetworkProfile?
+        if let network {
+            profile = try NetworkProfile(parsing: network) { path in
+                do {
+                    return try String(contentsOfFile: path, encoding: .utf8)
+                } catch {
+                    throw ConferenceError.unreadableTrace(path: path, reason: (error as NSError).localizedDescription)
+                }
+            }
+        }
+        var options = LoopbackOptions(
             audioPath: audioPath, videoPath: videoPath, outputDirectory: out, opus: opus,
             videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000, cpuUsed: cpuUsed,
             videoThreads: threads, keyframeInterval: keyframeInterval, errorResilient: errorResilient,
             maximumSeconds: duration, acceptTruncatedAudio: acceptTruncated, srtpSuite: srtpSuite,
             pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
+        options.network = profile
+        options.networkSeed = seed
+        options.statsInterval = try statsOptions.interval()
+        options.statsJSONPath = statsOptions.statsJSON
         let loopback = try FileLoopback(options: options)
         let bar = ProgressBar(label: "loopback")
         let report: LoopbackReport
         do {
-            report = try loopback.run { bar.update($0) }
+            report = try loopback.run(progress: { bar.update($0) }, stats: { line in
+                bar.clear()
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
             bar.finish()
         } catch let failure as LoopbackFailure {
             bar.finish()

@@ -34,7 +34,13 @@ enum LoopbackSummary {
             lines.append("")
             let sent = t.streams.map(\.packetsSent).reduce(0, +)
             let retransmitted = t.streams.map(\.retransmittedPackets).reduce(0, +)
-            lines.append("Transport  RTP over SRTP (\(t.srtpSuite)), in process, perfect link")
+            if let n = t.network {
+                let s = n.statistics
+                lines.append("Transport  RTP over SRTP (\(t.srtpSuite)), in process, emulated network \(n.profile) (seed \(n.seed))")
+                lines.append("  network     \(s.packetsSent) sent, \(s.packetsLost) lost (random \(s.lostRandom), burst \(s.lostBurst), queue \(s.lostQueue), blackout \(s.lostBlackout), trace \(s.lostTrace)), \(s.packetsDuplicated) duplicated; delay mean \(f(n.meanDelay * 1000, 1)) ms, max \(f(s.maximumDelay * 1000, 1)) ms")
+            } else {
+                lines.append("Transport  RTP over SRTP (\(t.srtpSuite)), in process, perfect link")
+            }
             lines.append("  packets     \(sent) sent\(retransmitted > 0 ? " (+\(retransmitted) resent)" : ""), \(t.receiver.packetsReceived) received, \(t.receiver.dropped) dropped; \(f(t.wireBitrate / 1000)) kbit/s on the wire")
             lines.append("  RTCP        \(t.rtcp.reportsSent) reports sent, \(t.rtcp.senderReportsReceived) SR received, NACK \(t.rtcp.nackPacketsReceived) (\(t.rtcp.retransmissionsSent) resent), PLI \(t.rtcp.pliReceived)" + (t.rtcp.roundTripTime.map { String(format: ", RTT %.1f ms", $0 * 1000) } ?? ""))
             if let k = t.keys {

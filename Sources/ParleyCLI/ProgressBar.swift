@@ -28,6 +28,13 @@ final class ProgressBar {
         drawn = true
     }
 
+    /// Erases the bar so another line can be printed on stderr; the next update redraws it.
+    func clear() {
+        guard enabled, drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
+    }
+
     func finish() {
         guard enabled, drawn else { return }
         FileHandle.standardError.write(Data("\n".utf8))

@@ -43,6 +43,8 @@ struct ReceiveCommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureOptions
 
+    @OptionGroup var statsOptions: StatsOptions
+
     @Flag(name: .long, help: "Print the JSON report on stdout instead of the summary.")
     var json = false
 
@@ -54,15 +56,21 @@ struct ReceiveCommand: ParsableCommand {
         guard wait > 0 else { throw CLIError.invalidValue(option: "--wait", value: "\(wait)", expected: "give a positive number of seconds") }
         guard idle > 0 else { throw CLIError.invalidValue(option: "--idle", value: "\(idle)", expected: "give a positive number of seconds") }
         try capture.check()
-        let receiver = try CallReceiver(options: ReceiveOptions(
+        var options = ReceiveOptions(
             sdpPath: sdp, outputDirectory: out, maximumSeconds: duration, waitSeconds: wait, idleSeconds: idle,
-            pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext))
+            pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
+        options.statsInterval = try statsOptions.interval()
+        options.statsJSONPath = statsOptions.statsJSON
+        let receiver = try CallReceiver(options: options)
         signal(SIGINT) { _ in receiveInterrupted = 1 }
         signal(SIGTERM) { _ in receiveInterrupted = 1 }
         let bar = ProgressBar(label: "receive")
         let report: ReceiveReport
         do {
-            report = try receiver.run(shouldStop: { receiveInterrupted != 0 }) { bar.update($0) }
+            report = try receiver.run(shouldStop: { receiveInterrupted != 0 }, progress: { bar.update($0) }, stats: { line in
+                bar.clear()
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
             bar.finish()
         } catch let failure as ReceiveFailure {
             bar.finish()

@@ -1,4 +1,5 @@
 import ParleyCodecs
+import ParleyMetrics
 import ParleyRTP
 
 /// One incoming Opus stream: SRTP-unprotected RTP packets in, PCM frames out. Frames
@@ -18,6 +19,12 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     /// RFC 3550 statistics of the stream (loss, jitter).
     public internal(set) var statistics = ReceiverStatistics()
     public private(set) var ssrc: UInt32?
+    /// The played frames as received or lost, in order (for the E-model's burst ratio).
+    public private(set) var lossRuns = LossRunStatistics()
+    /// Runs of concealed frames (webrtc-stats `concealmentEvents`).
+    public private(set) var concealmentEvents = 0
+    public private(set) var bytesReceived = 0
+    private var concealing = false
 
     /// Receives each decoded or concealed frame (interleaved, valid during the call).
     public typealias Sink = (ArraySlice<Float>) -> Void
@@ -43,6 +50,7 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
 
     public func receivedRTP(_ view: RTPPacketView, _ bytes: UnsafeRawBufferPointer, arrival: Double) {
         packetsReceived += 1
+        bytesReceived += view.payloadRange.count
         ssrc = view.header.ssrc
         _ = statistics.received(sequenceNumber: view.header.sequenceNumber, rtpTimestamp: view.header.timestamp,
                                 arrival: arrival, clockRate: OpusPayload.clockRate)
@@ -63,6 +71,8 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
                 try output.withUnsafeMutableBufferPointer { try decoder.decode(opus, into: $0) }
             }
             framesDecoded += 1
+            lossRuns.record(lost: false)
+            concealing = false
             sink(output[0..<decoded * channels])
             expectedTimestamp = timestamp &+ UInt32(decoded * OpusPayload.clockRate / sampleRate)
         } catch {
@@ -75,6 +85,9 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     private func conceal() {
         guard let n = try? decoder.conceal(frameSize: frameSize, into: &output) else { return }
         framesConcealed += 1
+        lossRuns.record(lost: true)
+        if !concealing { concealmentEvents += 1 }
+        concealing = true
         sink(output[0..<n * channels])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyMetrics
 import ParleyCodecs
 import ParleyCore
 import ParleyMedia
@@ -18,6 +19,11 @@ public struct ReceiveOptions: Sendable {
     public var idleSeconds: Double
     public var pcapPath: String?
     public var pcapPlaintext: Bool
+    /// Seconds between two stats samples (nil: none, unless `statsJSONPath` is set, which
+    /// samples every second).
+    public var statsInterval: Double? = nil
+    /// Write every stats sample to this file as JSON lines.
+    public var statsJSONPath: String? = nil
 
     public init(sdpPath: String, outputDirectory: String, maximumSeconds: Double? = nil, waitSeconds: Double = 10,
                 idleSeconds: Double = 5, pcapPath: String? = nil, pcapPlaintext: Bool = false) {
@@ -234,6 +240,9 @@ public final class CallReceiver {
                 leg.stream.keyframeNeeded = { [unowned session] ssrc in
                     session.rtcp.sendPictureLossIndication(mediaSSRC: ssrc, now: session.lastDatagram ?? 0)
                 }
+                leg.stream.nackNeeded = { [unowned session] ssrc, lost in
+                    session.rtcp.sendNACK(mediaSSRC: ssrc, lost: lost, now: session.lastDatagram ?? 0)
+                }
                 session.rtcp.addReceiveStream(leg.stream)
                 video = leg
             } else {
@@ -255,8 +264,39 @@ public final class CallReceiver {
     /// The UDP endpoints listened on.
     public var localEndpoints: [IPv4Endpoint] { sessions.map(\.socket.localEndpoint) }
 
+    /// One stats sample, `time` seconds after the first packet: each stream's cumulative
+    /// webrtc-stats, the round trip, and the E-model's R and MOS for the audio (one-way
+    /// delay: half the round trip + one frame + Opus's 6.5 ms lookahead).
+    func sample(at time: Double) -> StatsSample {
+        var remote: [RemoteInboundStats] = []
+        var rtt: Double?
+        for session in sessions {
+            guard let r = session.rtcp.statistics.roundTripTime else { continue }
+            rtt = rtt ?? r
+        }
+        let audioStats = audio?.stream.inboundStats()
+        let videoStats = video?.stream.inboundStats()
+        if let rtt, let ssrc = audioStats?.ssrc ?? videoStats?.ssrc {
+            var stats = RemoteInboundStats(kind: audioStats != nil ? "audio" : "video", ssrc: ssrc)
+            stats.roundTripTime = rtt
+            remote.append(stats)
+        }
+        var quality: CallQuality?
+        if let stream = audio?.stream, stream.lossRuns.packets > 0 {
+            let frameMs = Double(stream.frameSize) * 1000 / Double(stream.sampleRate)
+            let bitrate = time > 0 ? Double(stream.bytesReceived * 8) / time : 32_000
+            quality = CallQuality(
+                oneWayDelayMilliseconds: (rtt ?? 0) * 500 + frameMs + 6.5, lossRatio: stream.lossRuns.lossRatio,
+                burstRatio: stream.lossRuns.burstRatio, codec: .opus(bitrate: bitrate))
+        }
+        return StatsSample(timestamp: time, inboundAudio: audioStats.map { [$0] } ?? [],
+                           inboundVideo: videoStats.map { [$0] } ?? [], remoteInbound: remote, quality: quality)
+    }
+
     /// Receives until BYE, `maximumSeconds`, idle, or `shouldStop()`; writes report.json.
-    public func run(shouldStop: () -> Bool = { false }, progress: (LoopbackProgress) -> Void = { _ in }) throws -> ReceiveReport {
+    public func run(
+        shouldStop: () -> Bool = { false }, progress: (LoopbackProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in }
+    ) throws -> ReceiveReport {
         let directory = options.outputDirectory
         try FileLoopback.createDirectory(directory)
         let reportPath = (directory as NSString).appendingPathComponent("report.json")
@@ -274,6 +314,9 @@ public final class CallReceiver {
             for session in sessions { session.capture(into: writer, plaintext: options.pcapPlaintext, timeOffset: Date().timeIntervalSince1970) }
         }
         let poller = UDPSocketPoller(sessions.map(\.socket))
+        let statsEvery = options.statsInterval ?? (options.statsJSONPath != nil ? 1.0 : nil)
+        let recorder = try statsEvery.map { _ in try StatsRecorder(url: options.statsJSONPath.map { URL(fileURLWithPath: $0) }) }
+        var nextStats: Double?
         var stopReason = "interrupted"
         var failure: Error?
         var now = 0.0
@@ -297,7 +340,21 @@ public final class CallReceiver {
                     for session in sessions { try session.drain(now: now, learnRemote: true) }
                 }
                 for session in sessions where session.remote != nil { session.rtcp.tick(now: now) }
+                if let leg = video, leg.session.remote != nil {
+                    leg.stream.roundTripTime = leg.session.rtcp.statistics.roundTripTime
+                    leg.stream.tick(now: now)
+                }
                 if let f = audio?.failure ?? video?.failure { throw f }
+                if let recorder, let every = statsEvery, let first {
+                    let due = nextStats ?? first + every
+                    if now >= due {
+                        let line = try recorder.record(sample(at: now - first))
+                        if options.statsInterval != nil { stats(line) }
+                        nextStats = due + every
+                    } else if nextStats == nil {
+                        nextStats = due
+                    }
+                }
                 if now - lastProgress >= 0.2, let first {
                     lastProgress = now
                     progress(LoopbackProgress(seconds: now - first, totalSeconds: options.maximumSeconds,
@@ -309,6 +366,15 @@ public final class CallReceiver {
         }
         for session in sessions where session.remote != nil { session.rtcp.sendReport(now: now) }
         var closeFailure: Error?
+        if let recorder {
+            do {
+                if let first = sessions.compactMap(\.firstDatagram).min() {
+                    let line = try recorder.record(sample(at: now - first))
+                    if options.statsInterval != nil { stats(line) }
+                }
+                try recorder.close()
+            } catch { closeFailure = closeFailure ?? error }
+        }
         do { try audio?.writer?.close() } catch { closeFailure = closeFailure ?? error }
         do { try video?.writer?.close() } catch { closeFailure = closeFailure ?? error }
         do { try capture?.close() } catch { closeFailure = closeFailure ?? error }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyConference
 import Logging
 import ParleyCodecs
 import ParleyCore
@@ -30,6 +31,15 @@ public struct LoopbackOptions: Sendable {
     public var pcapPath: String?
     /// Capture the RTP/RTCP before protection instead of the SRTP on the wire.
     public var pcapPlaintext: Bool
+    /// The emulated network between the two sides (nil: a perfect link).
+    public var network: NetworkProfile? = nil
+    /// The seed of the emulator's random streams.
+    public var networkSeed: UInt64 = 1
+    /// Media seconds between two stats samples (nil: none, unless `statsJSONPath` is set,
+    /// which samples every second).
+    public var statsInterval: Double? = nil
+    /// Write every stats sample to this file as JSON lines.
+    public var statsJSONPath: String? = nil
 
     public init(
         audioPath: String? = nil, videoPath: String? = nil, outputDirectory: String,
@@ -89,6 +99,12 @@ public final class FileLoopback {
         // The two simulated people become contacts and set the call up; its keys key SRTP.
         let participants = try LoopbackParticipants(suite: options.srtpSuite)
         call = try LoopbackCall(suite: options.srtpSuite, participants: participants)
+        if let network = options.network {
+            call.link.model = EmulatedLinkModel(profile: network, seed: options.networkSeed)
+            // RTCP's randomized intervals from the same seed: the run repeats exactly.
+            var generator = EmulatorRandom(seed: options.networkSeed, stream: 99)
+            call.rtcp.randomFactor = { 0.5 + generator.unit() }
+        }
         Self.logger.info("call keyed from the contact session", metadata: [
             "caller": "\(participants.caller.displayName)", "callee": "\(participants.callee.displayName)",
             "callID": "\(participants.callID)", "sas": "\(participants.shortAuthenticationString)",
@@ -115,8 +131,9 @@ public final class FileLoopback {
         }
     }
 
-    /// Runs the loopback; `progress` is called every few frames.
-    public func run(progress: (LoopbackProgress) -> Void = { _ in }) throws -> LoopbackReport {
+    /// Runs the loopback; `progress` is called every few frames, `stats` with the one-line
+    /// summary of each stats interval (`statsInterval`).
+    public func run(progress: (LoopbackProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> LoopbackReport {
         let directory = options.outputDirectory
         try Self.createDirectory(directory)
         let reportPath = (directory as NSString).appendingPathComponent("report.json")
@@ -136,20 +153,45 @@ public final class FileLoopback {
             if video != nil, v == nil { return nil }
             return min(limit, max(a ?? 0, v ?? 0))
         }()
+        let statsEvery = options.statsInterval ?? (options.statsJSONPath != nil ? 1.0 : nil)
+        let recorder = try statsEvery.map { _ in
+            try StatsRecorder(url: options.statsJSONPath.map { URL(fileURLWithPath: $0) })
+        }
+        var nextStats = statsEvery ?? .infinity
         let wallStart = BenchmarkClock.monotonicSeconds()
         var failure: Error?
         var lastReport = -1.0
         do {
-            // Process whichever medium is behind in media time, as a call would.
+            // Events in media time, earliest first, as a call would see them: the next
+            // audio or video frame to send, the next packet to arrive over the link (with a
+            // link model), and the receiver's 10 ms tick (NACK retries, waiting frames).
+            var nextTick = 0.0
+            var lastSend = 0.0
             while true {
-                let audioTime = audio.flatMap { $0.finished ? nil : $0.seconds }
-                let videoTime = video.flatMap { $0.finished ? nil : $0.seconds }
-                let next = [audioTime, videoTime].compactMap { $0 }.min()
-                guard let now = next, now < limit else { break }
-                call.now = now
-                call.rtcp.tick(now: now)
-                if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
+                let audioTime = audio.flatMap { $0.finished ? nil : $0.seconds }.flatMap { $0 < limit ? $0 : nil }
+                let videoTime = video.flatMap { $0.finished ? nil : $0.seconds }.flatMap { $0 < limit ? $0 : nil }
+                let sendTime = [audioTime, videoTime].compactMap { $0 }.min()
+                if let sendTime { lastSend = sendTime }
+                // After the last frame is sent, packets still in flight get up to 5 s to arrive.
+                let arrival = call.link.nextArrival.flatMap { sendTime != nil || $0 <= lastSend + 5 ? $0 : nil }
+                let candidates = [sendTime, arrival, (sendTime != nil || arrival != nil) ? nextTick : nil].compactMap { $0 }
+                guard let now = candidates.min() else { break }
+                call.now = max(call.now, now)
+                call.rtcp.tick(now: call.now)
+                if let sendTime, sendTime == now {
+                    if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
+                }
                 call.link.pump()
+                if now >= nextTick {
+                    video?.tick(now: call.now)
+                    call.link.pump()
+                    nextTick = now + 0.010
+                }
+                if let recorder, now >= nextStats {
+                    let line = try recorder.record(sample(at: nextStats))
+                    if options.statsInterval != nil { stats(line) }
+                    nextStats += statsEvery ?? .infinity
+                }
                 if now - lastReport >= 0.2 {
                     lastReport = now
                     progress(LoopbackProgress(seconds: now, totalSeconds: total,
@@ -162,6 +204,17 @@ public final class FileLoopback {
         call.rtcp.sendReport(now: call.now, bye: "loopback finished")
         call.link.pump()
         var closeFailure: Error?
+        if let recorder {
+            do {
+                // The last, partial interval, unless it is too short to say anything.
+                let last = recorder.samples.last?.timestamp ?? 0
+                if call.now - last >= 0.25 * (statsEvery ?? 1) || recorder.samples.isEmpty {
+                    let line = try recorder.record(sample(at: call.now))
+                    if options.statsInterval != nil { stats(line) }
+                }
+                try recorder.close()
+            } catch { closeFailure = closeFailure ?? error }
+        }
         do { try audio?.close() } catch { closeFailure = closeFailure ?? error }
         do { try video?.close() } catch { closeFailure = closeFailure ?? error }
         do { try call.close() } catch { closeFailure = closeFailure ?? error }
@@ -177,7 +230,8 @@ public final class FileLoopback {
             error: failure.map { "\($0)" },
             inputs: .init(audio: options.audioPath, video: options.videoPath),
             outputs: .init(directory: directory, audio: audio?.outputPath, video: video?.outputPath,
-                           encodedVideo: video?.encodedPath, capture: options.pcapPath, report: reportPath),
+                           encodedVideo: video?.encodedPath, capture: options.pcapPath, report: reportPath,
+                           stats: options.statsJSONPath),
             audio: audio?.report(),
             video: video?.report(),
             transport: call.report(),
@@ -193,6 +247,29 @@ public final class FileLoopback {
             "mediaSeconds": "\(seconds)", "wallSeconds": "\(wall)", "report": "\(reportPath)",
         ])
         return report
+    }
+
+    /// One stats sample at media time `time`: each receiving stream's cumulative
+    /// webrtc-stats, the round trip, and the E-model's R and MOS for the audio. The
+    /// mouth-to-ear delay the E-model uses is packetization (one frame) + Opus's lookahead
+    /// (6.5 ms) + the emulated network's mean one-way delay (no jitter buffer yet).
+    func sample(at time: Double) -> StatsSample {
+        var remote: [RemoteInboundStats] = []
+        if let rtt = call.rtcp.statistics.roundTripTime, let ssrc = audio?.inboundStats()?.ssrc ?? video?.inboundStats()?.ssrc {
+            var r = RemoteInboundStats(kind: audio != nil ? "audio" : "video", ssrc: ssrc)
+            r.roundTripTime = rtt
+            remote.append(r)
+        }
+        var quality: CallQuality?
+        if let runs = audio?.lossRuns, runs.packets > 0 {
+            let network = (call.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
+            let delay = Double(options.opus.frameDurationMilliseconds) + 6.5 + network * 1000
+            quality = CallQuality(oneWayDelayMilliseconds: delay, lossRatio: runs.lossRatio, burstRatio: runs.burstRatio,
+                                  codec: .opus(bitrate: Double(options.opus.bitrate)))
+        }
+        return StatsSample(
+            timestamp: time, inboundAudio: audio?.inboundStats().map { [$0] } ?? [],
+            inboundVideo: video?.inboundStats().map { [$0] } ?? [], remoteInbound: remote, quality: quality)
     }
 
     /// Creates `path` and its parents, with an error that says which part is in the way.

@@ -56,6 +56,12 @@ final class AudioLane {
     var sourceInfo: WAVInfo { source.info }
     var framesEncoded: Int { sendStream.framesEncoded }
     var expectedSeconds: Double? { source.expectedSeconds }
+    /// webrtc-stats of the receiving side, cumulative.
+    func inboundStats() -> InboundAudioStats? { receiveStream?.inboundStats() }
+
+    /// The played frames as received or lost.
+    var lossRuns: LossRunStatistics? { receiveStream?.lossRuns }
+
     var seconds: Double { Double(sendStream.framesEncoded * configuration.frameSize) / Double(configuration.sampleRate) }
 
     func openOutput(directory: String) throws {

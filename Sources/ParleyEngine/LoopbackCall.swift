@@ -77,7 +77,10 @@ final class LoopbackCall {
             keys: LoopbackReport.Keys(
                 source: "contact-session", caller: participants.caller.displayName, callee: participants.callee.displayName,
                 callID: participants.callID, shortAuthenticationString: participants.shortAuthenticationString.description,
-                signalingAEAD: participants.signalingAlgorithm.rawValue))
+                signalingAEAD: participants.signalingAlgorithm.rawValue),
+            network: (link.model as? EmulatedLinkModel).map {
+                LoopbackReport.Network(profile: $0.profile.name, seed: $0.seed, statistics: $0.statistics, meanDelay: $0.meanDelay)
+            })
     }
 }
 

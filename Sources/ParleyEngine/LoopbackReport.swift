@@ -16,6 +16,8 @@ public struct LoopbackReport: Codable, Sendable {
         /// The pcap capture, with `--pcap`.
         public var capture: String?
         public var report: String
+        /// The webrtc-stats samples as JSON lines, with `--stats-json`.
+        public var stats: String? = nil
     }
 
     public struct Audio: Codable, Sendable {
@@ -101,6 +103,13 @@ public struct LoopbackReport: Codable, Sendable {
         /// SSIM of the Y plane per frame.
         public var ssim: RunningSummary
         public var frames: [VideoFrameStats]
+        /// webrtc-stats of the receiving side: frames not decoded (after a loss until a
+        /// keyframe), freezes, NACK messages and keyframe requests (PLI) sent.
+        public var framesDropped: Int? = nil
+        public var freezeCount: Int? = nil
+        public var totalFreezesDuration: Double? = nil
+        public var nackCount: Int? = nil
+        public var pliCount: Int? = nil
     }
 
     public struct Transport: Codable, Sendable {
@@ -113,6 +122,18 @@ public struct LoopbackReport: Codable, Sendable {
         public var wireBitrate: Double
         /// Where the SRTP keys came from.
         public var keys: Keys?
+        /// The emulated network, when there was one.
+        public var network: Network?
+    }
+
+    /// The emulated network of a loopback (`--network`): its profile, seed and what it did.
+    public struct Network: Codable, Sendable {
+        /// The profile as given (a preset name, parameters or a trace).
+        public var profile: String
+        public var seed: UInt64
+        public var statistics: EmulatedLinkModel.Statistics
+        /// Mean one-way network delay of the packets that arrived, seconds.
+        public var meanDelay: Double
     }
 
     /// The key schedule of the call (design.md, "Keys"): the two simulated participants

@@ -26,6 +26,8 @@ final class VideoLane {
     private var psnr = RunningSummary()
     private var ssim = RunningSummary()
     private var frames: [LoopbackReport.VideoFrameStats] = []
+    private var everSent: Set<UInt32> = []
+    private var framesNotCompared = 0
     private(set) var finished = false
     /// The first error on the receive side (a frame that was never sent, a failed write).
     private var receiveFailure: Error?
@@ -40,8 +42,12 @@ final class VideoLane {
             bitrateKbps: options.videoBitrateKbps, cpuUsed: options.cpuUsed, threads: options.videoThreads,
             keyframeInterval: options.keyframeInterval, errorResilient: options.errorResilient)
         original = VideoFrame(width: source.width, height: source.height)
-        sent = Array(repeating: VideoFrame(width: source.width, height: source.height), count: 4)
-        sentTimestamps = Array(repeating: nil, count: 4)
+        // Enough sent frames to compare against what arrives late over an emulated network
+        // (retransmissions, queues): up to 3 s at 30 fps, within 256 MB of frames.
+        let frameBytes = max(1, source.width * source.height * 3 / 2)
+        let ring = max(8, min(96, (256 << 20) / frameBytes))
+        sent = Array(repeating: VideoFrame(width: source.width, height: source.height), count: ring)
+        sentTimestamps = Array(repeating: nil, count: ring)
         let identity = try LoopbackCall.randomStreamIdentity()
         try call.addStream(ssrc: identity.ssrc)
         let payloadType = options.videoCodec == .vp8 ? LoopbackCall.vp8PayloadType : LoopbackCall.vp9PayloadType
@@ -55,6 +61,8 @@ final class VideoLane {
         call.rtcp.addReceiveStream(receiveStream)
         // Keyframe requests go the way they would in a call: PLI over RTCP.
         receiveStream.keyframeNeeded = { [unowned self] ssrc in self.call.rtcp.sendPictureLossIndication(mediaSSRC: ssrc, now: self.call.now) }
+        // Lost packets are asked for again the way they would be in a call: NACK over RTCP.
+        receiveStream.nackNeeded = { [unowned self] ssrc, lost in self.call.rtcp.sendNACK(mediaSSRC: ssrc, lost: lost, now: self.call.now) }
         let ssrc = identity.ssrc
         let previous = call.rtcp.keyframeRequested
         call.rtcp.keyframeRequested = { [unowned self] requested in
@@ -66,6 +74,15 @@ final class VideoLane {
     var framesEncoded: Int { sendStream.framesEncoded }
     var expectedSeconds: Double? { source.expectedFrameCount.map { Double($0) / source.frameRate } }
     var seconds: Double { Double(sendStream.framesEncoded) / source.frameRate }
+
+    /// webrtc-stats of the receiving side, cumulative.
+    func inboundStats() -> InboundVideoStats? { receiveStream?.inboundStats(width: source.width, height: source.height) }
+
+    /// The receiver's timer: NACK retries, frames waiting for a lost one.
+    func tick(now: Double) {
+        receiveStream.roundTripTime = call.rtcp.statistics.roundTripTime
+        receiveStream.tick(now: now)
+    }
 
     func openOutput(directory: String) throws {
         let out = (directory as NSString).appendingPathComponent("received.y4m")
@@ -90,6 +107,7 @@ final class VideoLane {
             }
         }
         sentTimestamps[slot] = sendStream.rtpTimestamp(frame: index)
+        everSent.insert(sendStream.rtpTimestamp(frame: index))
         // Record what was sent before the call delivers it.
         if try sendStream.send(original, index: index, now: call.now) {
             let encoded = sendStream.lastEncoded
@@ -103,7 +121,13 @@ final class VideoLane {
         guard receiveFailure == nil else { return }
         do {
             guard let slot = sentTimestamps.firstIndex(where: { $0 == frame.timestamp }) else {
-                throw EngineError.invalidOption("received a video frame with RTP timestamp \(frame.timestamp) that was never sent")
+                guard everSent.contains(frame.timestamp) else {
+                    throw EngineError.invalidOption("received a video frame with RTP timestamp \(frame.timestamp) that was never sent")
+                }
+                // Sent so long ago that its reference is gone: keep it, without PSNR/SSIM.
+                try writer?.write(picture)
+                framesNotCompared += 1
+                return
             }
             sentTimestamps[slot] = nil
             let index = frames.count
@@ -149,6 +173,9 @@ final class VideoLane {
             decodeProcessCPUSeconds: receiveStream.decodeTimer.processSeconds,
             encodeMillisecondsPerFrame: sendStream.encodeTimer.microsecondsPerCall / 1000,
             decodeMillisecondsPerFrame: receiveStream.decodeTimer.microsecondsPerCall / 1000,
-            psnrY: psnrY, psnr: psnr, ssim: ssim, frames: frames)
+            psnrY: psnrY, psnr: psnr, ssim: ssim, frames: frames,
+            framesDropped: receiveStream.framesDropped, freezeCount: receiveStream.freezes.freezeCount,
+            totalFreezesDuration: receiveStream.freezes.totalFreezesDuration,
+            nackCount: receiveStream.nackCounters.nackPackets, pliCount: receiveStream.bufferCounters.keyframeRequests)
     }
 }

@@ -52,6 +52,10 @@ public final class RTCPSession {
     private var clockRates: [UInt32: Int] = [:]
     private var interval: RTCPInterval
     private var random = SystemRandomNumberGenerator()
+    /// The RFC 3550 randomization factor of each report interval, in [0.5, 1.5]; random by
+    /// default. A seeded run (the loopback over an emulated network) sets a seeded one, so
+    /// the same seed sends the same reports at the same times.
+    public var randomFactor: (() -> Double)?
     private var nextReport: Double?
     /// Last SR per remote SSRC: its NTP middle 32 bits and when it arrived.
     private var lastSenderReports: [UInt32: (middle: UInt32, arrival: Double)] = [:]
@@ -78,7 +82,7 @@ public final class RTCPSession {
     /// Sends a report when it is due. Call it often (every media tick).
     public func tick(now: Double) {
         guard let due = nextReport else {
-            nextReport = now + interval.interval(randomFactor: { Double.random(in: 0.5...1.5, using: &random) })
+            nextReport = now + interval.interval(randomFactor: { randomFactor?() ?? Double.random(in: 0.5...1.5, using: &random) })
             return
         }
         guard now >= due else { return }
@@ -86,7 +90,7 @@ public final class RTCPSession {
         interval.initial = false
         interval.weSent = sender.streams.contains { $0.packetsSent > 0 }
         interval.senders = interval.weSent ? 1 : 0
-        nextReport = now + interval.interval(randomFactor: { Double.random(in: 0.5...1.5, using: &random) })
+        nextReport = now + interval.interval(randomFactor: { randomFactor?() ?? Double.random(in: 0.5...1.5, using: &random) })
     }
 
     /// Sends a compound report now (also used for a final report).

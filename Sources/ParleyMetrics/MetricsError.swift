@@ -10,6 +10,16 @@ public enum MetricsError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidFFTSize(Int)
     /// Buffers handed to an FFT whose lengths are not the transform size.
     case fftBufferSizeMismatch(expected: Int, real: Int, imaginary: Int)
+    /// The stats JSON-lines file could not be created.
+    case statsFileUnwritable(path: String)
+    /// Writing a stats line failed (disk full, file closed).
+    case statsWriteFailed(path: String, reason: String)
+    /// A stats or report file could not be read.
+    case statsFileUnreadable(path: String, reason: String)
+    /// A line of a stats JSON-lines file is not a stats sample.
+    case statsLineInvalid(path: String, line: Int, reason: String)
+    /// A stats JSON-lines file without a single sample.
+    case statsFileEmpty(path: String)
 
     public var description: String {
         switch self {
@@ -26,6 +36,16 @@ public enum MetricsError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .fftBufferSizeMismatch(expected, re, im):
             return "an FFT of size \(expected) was given buffers of \(re) real and \(im) imaginary values: "
                 + "both must hold exactly \(expected) values"
+        case let .statsFileUnwritable(path):
+            return "cannot create the stats file \(path): check that its folder exists and is writable"
+        case let .statsWriteFailed(path, reason):
+            return "writing the stats file \(path) failed (\(reason)); the lines written before are intact: free some space or choose another --stats-json path"
+        case let .statsFileUnreadable(path, reason):
+            return "cannot read \(path) (\(reason)): check the path"
+        case let .statsLineInvalid(path, line, reason):
+            return "\(path) line \(line): not a stats sample (\(reason)); give a file written by --stats-json or a report.json from parley loopback"
+        case let .statsFileEmpty(path):
+            return "\(path) holds no stats sample: give a file written by --stats-json or a report.json from parley loopback"
         }
     }
 }

@@ -12,6 +12,19 @@ public struct AssembledFrame {
     public let isKeyframe: Bool
     /// The first packet's picture ID, when it carried one.
     public let pictureID: UInt16?
+
+    public init(
+        bytes: UnsafeRawBufferPointer, timestamp: UInt32, firstSequenceNumber: UInt16, lastSequenceNumber: UInt16,
+        packetCount: Int, isKeyframe: Bool, pictureID: UInt16?
+    ) {
+        self.bytes = bytes
+        self.timestamp = timestamp
+        self.firstSequenceNumber = firstSequenceNumber
+        self.lastSequenceNumber = lastSequenceNumber
+        self.packetCount = packetCount
+        self.isKeyframe = isKeyframe
+        self.pictureID = pictureID
+    }
 }
 
 /// What one packet did to the assembler.

@@ -17,7 +17,9 @@ struct SendReceiveTests {
         let send = try RunningProcess.parley(["send", "--audio", wav.path, "--video", y4m.path, "--to", "127.0.0.1:\(port)",
                                               "--sdp", sdp.path, "--suite", suite, "--start-delay", "1", "--json"])
         #expect(CallTestSupport.waitForFile(sdp), "parley send wrote no SDP")
-        let receive = try ParleyExecutable.run(["receive", "--sdp", sdp.path, "--out", out.path, "--wait", "6", "--idle", "3", "--json"])
+        let stats = dir.appendingPathComponent("stats.jsonl")
+        let receive = try ParleyExecutable.run(["receive", "--sdp", sdp.path, "--out", out.path, "--wait", "6", "--idle", "3", "--json",
+                                                "--stats-interval", "1s", "--stats-json", stats.path])
         let sent = send.finish(timeout: 10)
         #expect(sent.status == 0, "send: \(sent.stderr)")
         #expect(receive.status == 0, "receive: \(receive.stderr)")
@@ -41,6 +43,15 @@ struct SendReceiveTests {
         let (seconds, rms) = try CallTestSupport.wavDurationAndRMS(out.appendingPathComponent("received.wav"))
         #expect(abs(seconds - 2.5) <= 0.25, "received \(seconds) s of audio, sent 2.5 s")
         #expect(rms > 0.05, "received audio RMS \(rms)")
+        // Live stats: a line a second on stderr, the same samples in the JSON-lines file.
+        let statLines = receive.stderr.split(separator: "\n").filter { $0.hasPrefix("t=") }
+        #expect(statLines.count >= 2, "stats lines: \(receive.stderr)")
+        #expect(statLines.allSatisfy { $0.contains("audio: recv") && $0.contains("video:") && $0.contains("MOS") })
+        let samples = try String(contentsOf: stats, encoding: .utf8).split(separator: "\n")
+        #expect(samples.count == statLines.count)
+        let lastSample = try #require(try JSONSerialization.jsonObject(with: Data(samples.last!.utf8)) as? [String: Any])
+        let lastAudio = try #require((lastSample["inboundAudio"] as? [[String: Any]])?.first)
+        #expect(lastAudio["packetsReceived"] as? Int == audio["packetsReceived"] as? Int)
         let frames = try CallTestSupport.y4mFrameCount(out.appendingPathComponent("received.y4m"))
         #expect(frames >= 36, "decoded \(frames) of 45 video frames")
         #expect(video["framesDecoded"] as? Int == frames)

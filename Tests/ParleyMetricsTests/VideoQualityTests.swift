@@ -156,4 +156,47 @@ import ParleyMetrics
         #expect(smallPlanes.u == 1)
         #expect(smallPlanes.y < 1)
     }
+
+    // MARK: Small known images, values worked out by hand
+
+    /// An 8x8 I420 frame with luma 16·x + 8·y (mean 84) and flat chroma 128.
+    static func ramp8x8() -> VideoFrame {
+        var frame = VideoFrame(width: 8, height: 8)
+        for y in 0..<8 { for x in 0..<8 { frame.data[y * 8 + x] = UInt8(16 * x + 8 * y) } }
+        for i in frame.uOffset..<frame.byteCount { frame.data[i] = 128 }
+        return frame
+    }
+
+    @Test func psnrOfAnEightByEightFrameWithAKnownError() throws {
+        let reference = Self.ramp8x8()
+        var distorted = reference
+        for x in 0..<8 { distorted.data[x] += 4 }      // row 0: 8 errors of 4 → 128
+        distorted.data[5 * 8 + 3] -= 12                // one error of 12 → 144
+        // SSE 272 over 64 luma samples: MSE 4.25, PSNR = 10·log10(255²/4.25) = 41.8469 dB.
+        // Over all 96 samples (64 + 2·16 chroma): MSE 272/96, PSNR 43.6078 dB.
+        let psnr = try VideoQuality.psnr(reference: reference, distorted: distorted)
+        #expect(abs(psnr.y - 41.846914) < 1e-5)
+        #expect(abs(psnr.combined - 43.607827) < 1e-5)
+        #expect(psnr.u == 100 && psnr.v == 100)
+    }
+
+    @Test func ssimOfAConstantOffsetIsTheLuminanceTerm() throws {
+        // One 8x8 window. Adding a constant keeps the variances and the covariance, so the
+        // contrast-structure factor is (2σ² + C2)/(2σ² + C2) = 1 and SSIM is the luminance
+        // term (2·μx·μy + C1)/(μx² + μy² + C1), C1 = (0.01·255)² = 6.5025.
+        let reference = Self.ramp8x8()
+        var shifted = reference
+        for i in 0..<64 { shifted.data[i] += 10 }
+        // μx = 84, μy = 94: (15792 + 6.5025)/(7056 + 8836 + 6.5025) = 0.9937101.
+        #expect(abs(try VideoQuality.ssim(reference: reference, distorted: shifted) - 0.99371010) < 1e-7)
+
+        // A flat grey 100 against a flat 110: (22000 + C1)/(10000 + 12100 + C1) = 0.9954764.
+        var flat = VideoFrame(width: 8, height: 8)
+        for i in 0..<64 { flat.data[i] = 100 }
+        var brighter = flat
+        for i in 0..<64 { brighter.data[i] = 110 }
+        #expect(abs(try VideoQuality.ssim(reference: flat, distorted: brighter) - 0.99547644) < 1e-7)
+        // Identical small frames: exactly 1.
+        #expect(try VideoQuality.ssim(reference: reference, distorted: reference) == 1)
+    }
 }
