@@ -52,6 +52,7 @@ let package = Package(
         // Pure Swift.
         .target(name: "ParleyRTP", dependencies: ["ParleyCore"]),
         .target(name: "ParleyMetrics", dependencies: ["ParleyCore"]),
+        // Audio jitter buffer (NetEq-style) and video frame buffer, playout simulation.
         .target(name: "ParleyPlayout", dependencies: ["ParleyCore"]),
         // Network emulator (later also the mixer/compositor).
         .target(name: "ParleyConference", dependencies: ["ParleyCore"]),
@@ -77,7 +78,7 @@ let package = Package(
         .testTarget(name: "ParleyCodecsTests", dependencies: ["ParleyCodecs", "ParleyMetrics", "ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMetricsTests", dependencies: ["ParleyMetrics", "ParleyTestSupport"]),
-        .testTarget(name: "ParleyPlayoutTests", dependencies: ["ParleyPlayout", "ParleyTestSupport"]),
+        .testTarget(name: "ParleyPlayoutTests", dependencies: ["ParleyPlayout", "ParleyMetrics", "ParleyTestSupport"]),
         .testTarget(name: "ParleyRTPTests", dependencies: ["ParleyRTP", "ParleyTestSupport"]),
         .testTarget(name: "ParleyConferenceTests", dependencies: ["ParleyConference", "ParleyTestSupport"]),
         .testTarget(name: "ParleyContactsTests", dependencies: ["ParleyContacts", "ParleySecurity", "ParleyTestSupport"]),

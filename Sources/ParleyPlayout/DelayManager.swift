@@ -1,0 +1,104 @@
+/// NetEq-style target delay: each packet's *relative arrival delay* — how much later it
+/// arrived than the fastest packet of the last `window` seconds, given its media
+/// timestamp — goes into a histogram that forgets old packets geometrically; the target
+/// is a quantile of that histogram plus one packet, clamped to floor and ceiling.
+/// Storage is allocated once.
+struct DelayManager {
+    private let bucketWidth: Double
+    private let quantile: Double
+    private let forgetFactor: Double
+    private let window: Double
+    private let startDelay: Double
+    let floor: Double
+    let ceiling: Double
+    private let packetDuration: Double
+
+    private var histogram: [Double]
+    private var updates = 0
+    // Ring of (arrival - media time) over the last `window` seconds.
+    private var ringArrival: [Double]
+    private var ringTransit: [Double]
+    private var ringStart = 0
+    private var ringCount = 0
+    private(set) var targetDelay: Double
+    private(set) var lastRelativeDelay: Double = 0
+
+    init(configuration c: JitterBufferConfiguration) {
+        bucketWidth = c.bucketWidth
+        quantile = c.quantile
+        forgetFactor = c.forgetFactor
+        window = c.relativeDelayWindow
+        startDelay = c.startDelay
+        packetDuration = Double(c.packetMilliseconds) / 1000
+        floor = c.minimumDelay
+        ceiling = max(floor, c.maximumDelay)
+        let buckets = max(2, Int((ceiling / c.bucketWidth).rounded(.up)) + 1)
+        histogram = [Double](repeating: 0, count: buckets)
+        let ringSize = max(64, Int(c.relativeDelayWindow * 1000 / 5) + 8)
+        ringArrival = [Double](repeating: 0, count: ringSize)
+        ringTransit = [Double](repeating: 0, count: ringSize)
+        targetDelay = min(max(c.startDelay, floor), ceiling)
+        resetHistogram()
+    }
+
+    mutating func resetHistogram() {
+        for i in 0..<histogram.count { histogram[i] = 0 }
+        let b = min(histogram.count - 1, max(0, Int(startDelay / bucketWidth)))
+        histogram[b] = 1
+        updates = 0
+        ringCount = 0
+        ringStart = 0
+        targetDelay = min(max(startDelay, floor), ceiling)
+    }
+
+    /// Restarts the fastest-packet window (the media timeline changed); keeps the histogram.
+    mutating func resetWindow() {
+        ringCount = 0
+        ringStart = 0
+    }
+
+    /// Records one packet: `arrival` on the receiver clock, `mediaTime` its timestamp in seconds.
+    mutating func update(arrival: Double, mediaTime: Double) {
+        let transit = arrival - mediaTime
+        // Drop entries older than the window, then append (overwriting the oldest when full).
+        while ringCount > 0 && ringArrival[ringStart] < arrival - window {
+            ringStart = (ringStart + 1) % ringArrival.count
+            ringCount -= 1
+        }
+        if ringCount == ringArrival.count {
+            ringStart = (ringStart + 1) % ringArrival.count
+            ringCount -= 1
+        }
+        let slot = (ringStart + ringCount) % ringArrival.count
+        ringArrival[slot] = arrival
+        ringTransit[slot] = transit
+        ringCount += 1
+        var fastest = transit
+        var i = 0
+        while i < ringCount {
+            let t = ringTransit[(ringStart + i) % ringTransit.count]
+            if t < fastest { fastest = t }
+            i += 1
+        }
+        let relative = transit - fastest
+        lastRelativeDelay = relative
+
+        // Forgetting histogram; the first packets weigh more (NetEq's start forget weight).
+        let f = min(forgetFactor, 1 - 1 / Double(updates + 2))
+        updates += 1
+        let bucket = min(histogram.count - 1, Int(relative / bucketWidth))
+        var j = 0
+        while j < histogram.count { histogram[j] *= f; j += 1 }
+        histogram[bucket] += 1 - f
+
+        var sum = 0.0
+        var k = 0
+        while k < histogram.count - 1 {
+            sum += histogram[k]
+            if sum >= quantile { break }
+            k += 1
+        }
+        let q = Double(k + 1) * bucketWidth
+        targetDelay = min(max(q, floor), ceiling)
+    }
+}
