@@ -14,7 +14,12 @@ enum LoopbackSummary {
             lines.append("  frames      \(a.framesEncoded) encoded, \(a.framesDecoded) decoded, \(f(a.durationSeconds, 2)) s" + (a.dtx ? ", \(a.discontinuousPackets) DTX" : ""))
             lines.append("  bitrate     \(f(a.bitrate / 1000)) kbit/s (target \(a.targetBitrate / 1000) kbit/s), packets \(f(a.packetSizeBytes.mean, 0)) B mean, \(f(a.packetSizeBytes.max, 0)) B max")
             lines.append("  CPU         encode \(f(a.encodeMicrosecondsPerFrame, 0)) µs/frame, decode \(f(a.decodeMicrosecondsPerFrame, 0)) µs/frame")
-            lines.append("  delay       \(f(a.alignment.delayMilliseconds, 2)) ms by cross-correlation (codec lookahead \(f(a.codecDelayMilliseconds, 2)) ms), correlation \(f(a.alignment.correlation, 3))")
+            if let j = a.jitterBuffer {
+                lines.append("  delay       \(f(a.alignment.delayMilliseconds, 2)) ms mouth to ear by cross-correlation (codec \(f(a.codecDelayMilliseconds, 2)) ms + network + jitter buffer), correlation \(f(a.alignment.correlation, 3))")
+                lines.append("  jitter buf  mean \(f(j.meanDelayMilliseconds, 1)) ms (target \(f(j.meanTargetDelayMilliseconds, 1)) ms); stretched -\(j.removedSamplesForAcceleration)/+\(j.insertedSamplesForDeceleration) samples; \(a.concealedFrames) frames concealed, \(j.fecPacketsRecovered) recovered by FEC, \(j.packetsDiscarded) late")
+            } else {
+                lines.append("  delay       \(f(a.alignment.delayMilliseconds, 2)) ms by cross-correlation (codec lookahead \(f(a.codecDelayMilliseconds, 2)) ms), correlation \(f(a.alignment.correlation, 3))")
+            }
         }
         if let v = r.video {
             lines.append("")

@@ -1,12 +1,27 @@
 import ParleyCodecs
+import ParleyCore
 import ParleyMetrics
+import ParleyPlayout
 import ParleyRTP
 
-/// One incoming Opus stream: SRTP-unprotected RTP packets in, PCM frames out. Frames
-/// that never came (lost packets, DTX silence) are concealed so the output keeps the
-/// sender's timeline; late and duplicate packets are counted and dropped. (The adaptive
-/// jitter buffer replaces this arrival-order playout later.)
+/// One incoming Opus stream: SRTP-unprotected RTP packets in, PCM frames out, played one
+/// of two ways:
+///
+/// - `.arrivalOrder`: each packet is decoded as it arrives; frames that never came (lost
+///   packets, DTX silence) are concealed so the output keeps the sender's timeline; late
+///   and duplicate packets are counted and dropped. No delay is added, none is absorbed.
+/// - `.adaptive`: packets go into an `AudioJitterBuffer` (NetEq-style: adaptive target
+///   delay, time-stretching, FEC, PLC, comfort noise), and the owner calls `pull(now:)`
+///   once per frame on its playout clock; each pull emits exactly one frame.
 public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
+    /// How the stream plays what it receives.
+    public enum Playout: Sendable {
+        case arrivalOrder
+        /// `senderUsesFEC`: the sender puts in-band FEC in its packets (SDP
+        /// `useinbandfec=1`); only then is a lost frame recovered from the next packet.
+        case adaptive(JitterBufferConfiguration, senderUsesFEC: Bool)
+    }
+
     public let sampleRate: Int
     public let channels: Int
     public let frameSize: Int
@@ -25,6 +40,13 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public private(set) var concealmentEvents = 0
     public private(set) var bytesReceived = 0
     private var concealing = false
+    /// The adaptive jitter buffer (`.adaptive` only).
+    public let jitterBuffer: AudioJitterBuffer?
+    /// The arrival of the first packet (the playout clock starts there).
+    public private(set) var firstArrival: Double?
+    /// Frames recovered from in-band FEC (`.adaptive`).
+    public private(set) var framesRecoveredByFEC = 0
+    private var pullOutput: [Float] = []
 
     /// Receives each decoded or concealed frame (interleaved, valid during the call).
     public typealias Sink = (ArraySlice<Float>) -> Void
@@ -37,11 +59,22 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     private let sink: Sink
 
     public init(sampleRate: Int, channels: Int, frameDurationMilliseconds: Int, receiver: SecureRTPReceiver,
-                payloadType: UInt8, sink: @escaping Sink) throws {
+                payloadType: UInt8, playout: Playout = .arrivalOrder, sink: @escaping Sink) throws {
         self.sampleRate = sampleRate
         self.channels = channels
         frameSize = sampleRate * frameDurationMilliseconds / 1000
         decoder = try OpusDecoder(sampleRate: sampleRate, channels: channels)
+        if case .adaptive(var configuration, let senderUsesFEC) = playout {
+            configuration.packetMilliseconds = frameDurationMilliseconds
+            if ![10, 20].contains(configuration.outputFrameMilliseconds) { configuration.outputFrameMilliseconds = 20 }
+            let buffer = try AudioJitterBuffer(
+                decoder: try OpusAudioDecoding(sampleRate: sampleRate, channels: channels, senderUsesFEC: senderUsesFEC),
+                configuration: configuration)
+            jitterBuffer = buffer
+            pullOutput = [Float](repeating: 0, count: buffer.outputFrameSize * channels)
+        } else {
+            jitterBuffer = nil
+        }
         output = [Float](repeating: 0, count: decoder.maximumFrameSize * channels)
         timestampPerFrame = UInt32(OpusPayload.clockRate * frameDurationMilliseconds / 1000)
         self.sink = sink
@@ -54,6 +87,17 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
         ssrc = view.header.ssrc
         _ = statistics.received(sequenceNumber: view.header.sequenceNumber, rtpTimestamp: view.header.timestamp,
                                 arrival: arrival, clockRate: OpusPayload.clockRate)
+        if firstArrival == nil { firstArrival = arrival }
+        if let jitterBuffer {
+            do {
+                let (opus, _) = try depayloader.depacketize(payload: UnsafeRawBufferPointer(rebasing: bytes[view.payloadRange]))
+                jitterBuffer.insert(Array(opus)[...], sequenceNumber: view.header.sequenceNumber,
+                                    timestamp: view.header.timestamp, ssrc: view.header.ssrc, arrival: arrival)
+            } catch {
+                decodeErrors += 1
+            }
+            return
+        }
         let timestamp = view.header.timestamp
         if let expected = expectedTimestamp {
             let gap = Int32(bitPattern: timestamp &- expected)
@@ -80,6 +124,44 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
             conceal()
             expectedTimestamp = timestamp &+ timestampPerFrame
         }
+    }
+
+    /// `.adaptive`: plays one frame at playout time `now` (seconds, the receiver's clock) —
+    /// decoded, stretched, FEC-recovered, concealed, comfort noise or (before playout
+    /// starts) silence — and hands it to the sink. Returns what the jitter buffer did.
+    @discardableResult
+    public func pull(now: Double) -> PullResult? {
+        guard let jitterBuffer else { return nil }
+        let result = decodeTimer.measure { jitterBuffer.pull(now: now, into: &pullOutput) }
+        // Packets the buffer has played so far (a pull may decode two when it accelerates).
+        let s = jitterBuffer.statistics
+        framesDecoded = max(0, s.packetsReceived - s.packetsDiscarded - jitterBuffer.packetCount)
+        switch result.operation {
+        case .normal, .accelerate, .preemptiveExpand:
+            if result.decodedTimestamp != nil {
+                lossRuns.record(lost: false)
+                concealing = false
+            }
+        case .fec:
+            framesRecoveredByFEC += 1
+            lossRuns.record(lost: false)
+            concealing = false
+        case .expand:
+            framesConcealed += 1
+            lossRuns.record(lost: true)
+            if !concealing { concealmentEvents += 1 }
+            concealing = true
+        case .buffering, .comfortNoise:
+            break
+        }
+        sink(pullOutput[0..<(jitterBuffer.outputFrameSize * channels)])
+        return result
+    }
+
+    /// `.adaptive`: true while the jitter buffer still holds audio to play.
+    public var hasBufferedAudio: Bool {
+        guard let jitterBuffer else { return false }
+        return jitterBuffer.packetCount > 0 || jitterBuffer.bufferLevel > 0.0005
     }
 
     private func conceal() {

@@ -110,7 +110,8 @@ public final class FileLoopback {
             "callID": "\(participants.callID)", "sas": "\(participants.shortAuthenticationString)",
         ])
         if let path = options.audioPath {
-            audio = try AudioLane(path: path, configuration: options.opus, acceptTruncated: options.acceptTruncatedAudio, call: call)
+            audio = try AudioLane(path: path, configuration: options.opus, acceptTruncated: options.acceptTruncatedAudio, call: call,
+                                  adaptivePlayout: options.network != nil)
         }
         if let path = options.videoPath {
             video = try VideoLane(path: path, options: options, call: call)
@@ -174,7 +175,10 @@ public final class FileLoopback {
                 if let sendTime { lastSend = sendTime }
                 // After the last frame is sent, packets still in flight get up to 5 s to arrive.
                 let arrival = call.link.nextArrival.flatMap { sendTime != nil || $0 <= lastSend + 5 ? $0 : nil }
-                let candidates = [sendTime, arrival, (sendTime != nil || arrival != nil) ? nextTick : nil].compactMap { $0 }
+                // The audio playout clock runs while there is something left to play.
+                let playing = sendTime != nil || arrival != nil || (audio?.hasBufferedAudio ?? false)
+                let playout = playing ? audio?.nextPlayout.flatMap { sendTime != nil || $0 <= lastSend + 5 ? $0 : nil } : nil
+                let candidates = [sendTime, arrival, playout, (sendTime != nil || arrival != nil) ? nextTick : nil].compactMap { $0 }
                 guard let now = candidates.min() else { break }
                 call.now = max(call.now, now)
                 call.rtcp.tick(now: call.now)
@@ -182,6 +186,7 @@ public final class FileLoopback {
                     if let a = audioTime, a == now { try audio?.step() } else { try video?.step() }
                 }
                 call.link.pump()
+                if let playout, playout <= now { audio?.pull(now: now) }
                 if now >= nextTick {
                     video?.tick(now: call.now)
                     call.link.pump()
@@ -252,7 +257,7 @@ public final class FileLoopback {
     /// One stats sample at media time `time`: each receiving stream's cumulative
     /// webrtc-stats, the round trip, and the E-model's R and MOS for the audio. The
     /// mouth-to-ear delay the E-model uses is packetization (one frame) + Opus's lookahead
-    /// (6.5 ms) + the emulated network's mean one-way delay (no jitter buffer yet).
+    /// (6.5 ms) + the emulated network's mean one-way delay + the jitter buffer's mean delay.
     func sample(at time: Double) -> StatsSample {
         var remote: [RemoteInboundStats] = []
         if let rtt = call.rtcp.statistics.roundTripTime, let ssrc = audio?.inboundStats()?.ssrc ?? video?.inboundStats()?.ssrc {
@@ -263,7 +268,8 @@ public final class FileLoopback {
         var quality: CallQuality?
         if let runs = audio?.lossRuns, runs.packets > 0 {
             let network = (call.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
-            let delay = Double(options.opus.frameDurationMilliseconds) + 6.5 + network * 1000
+            let buffered = audio?.meanJitterBufferDelay ?? 0
+            let delay = Double(options.opus.frameDurationMilliseconds) + 6.5 + (network + buffered) * 1000
             quality = CallQuality(oneWayDelayMilliseconds: delay, lossRatio: runs.lossRatio, burstRatio: runs.burstRatio,
                                   codec: .opus(bitrate: Double(options.opus.bitrate)))
         }

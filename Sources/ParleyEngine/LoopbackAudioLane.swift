@@ -3,6 +3,7 @@ import ParleyCodecs
 import ParleyCore
 import ParleyMedia
 import ParleyMetrics
+import ParleyPlayout
 import ParleyRTP
 
 /// WAV → Opus → RTP/SRTP → … → RTP → Opus → WAV, one frame per step. The send half runs
@@ -26,7 +27,7 @@ final class AudioLane {
     private var receivedMono: [Float] = []
     private let analysisLimit: Int
 
-    init(path: String, configuration: OpusConfiguration, acceptTruncated: Bool, call: LoopbackCall) throws {
+    init(path: String, configuration: OpusConfiguration, acceptTruncated: Bool, call: LoopbackCall, adaptivePlayout: Bool = false) throws {
         self.path = path
         self.configuration = configuration
         self.call = call
@@ -47,7 +48,10 @@ final class AudioLane {
         receiveStream = try AudioReceiveStream(
             sampleRate: configuration.sampleRate, channels: configuration.channels,
             frameDurationMilliseconds: configuration.frameDurationMilliseconds, receiver: call.receiver,
-            payloadType: LoopbackCall.audioPayloadType
+            payloadType: LoopbackCall.audioPayloadType,
+            // Over an emulated network the adaptive jitter buffer plays the audio; over the
+            // perfect link nothing is late, so packets are played as they arrive.
+            playout: adaptivePlayout ? .adaptive(JitterBufferConfiguration(), senderUsesFEC: configuration.inbandFEC) : .arrivalOrder
         ) { [unowned self] frame in self.emit(frame) }
         call.rtcp.addSendStream(ssrc: identity.ssrc, clockRate: OpusPayload.clockRate)
         call.rtcp.addReceiveStream(receiveStream)
@@ -58,6 +62,37 @@ final class AudioLane {
     var expectedSeconds: Double? { source.expectedSeconds }
     /// webrtc-stats of the receiving side, cumulative.
     func inboundStats() -> InboundAudioStats? { receiveStream?.inboundStats() }
+
+    /// When the next frame is played (the playout clock starts at the first arrival and
+    /// ticks once per output frame); nil before any packet arrived.
+    var nextPlayout: Double? {
+        guard receiveStream?.jitterBuffer != nil else { return nil }  // arrival order: no playout clock
+        return nextPull ?? receiveStream?.firstArrival
+    }
+    private var nextPull: Double?
+
+    /// True while the jitter buffer still holds packets to play.
+    var hasBufferedAudio: Bool { receiveStream?.hasBufferedAudio ?? false }
+
+    /// Plays one frame at `now`.
+    func pull(now: Double) {
+        guard let stream = receiveStream, let buffer = stream.jitterBuffer else { return }
+        if nextPull == nil {
+            // The output starts at media time 0, as the input does: the wait for the first
+            // packet is silence, so the cross-correlation measures mouth to ear.
+            let lead = Int((now * Double(configuration.sampleRate)).rounded()) * configuration.channels
+            if lead > 0 { emit(ArraySlice([Float](repeating: 0, count: lead))) }
+        }
+        stream.pull(now: now)
+        nextPull = (nextPull ?? now) + Double(buffer.outputFrameSize) / Double(configuration.sampleRate)
+    }
+
+    /// The jitter buffer's mean delay of the played audio so far, seconds (webrtc-stats:
+    /// jitterBufferDelay / jitterBufferEmittedCount).
+    var meanJitterBufferDelay: Double {
+        guard let s = receiveStream?.jitterBuffer?.statistics, s.jitterBufferEmittedCount > 0 else { return 0 }
+        return s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)
+    }
 
     /// The played frames as received or lost.
     var lossRuns: LossRunStatistics? { receiveStream?.lossRuns }
@@ -138,7 +173,18 @@ final class AudioLane {
             decodeMicrosecondsPerFrame: receiveStream.decodeTimer.microsecondsPerCall,
             alignment: AudioAlignment.delay(reference: referenceMono, received: receivedMono,
                                             sampleRate: configuration.sampleRate, maxLagSeconds: 0.5),
-            codecDelayMilliseconds: Double(sendStream.lookahead) * 1000 / Double(configuration.sampleRate)
+            codecDelayMilliseconds: Double(sendStream.lookahead) * 1000 / Double(configuration.sampleRate),
+            jitterBuffer: receiveStream.jitterBuffer.map { buffer in
+                let s = buffer.statistics
+                let emitted = Double(max(1, s.jitterBufferEmittedCount))
+                return LoopbackReport.JitterBufferSummary(
+                    meanDelayMilliseconds: s.jitterBufferDelay / emitted * 1000,
+                    meanTargetDelayMilliseconds: s.jitterBufferTargetDelay / emitted * 1000,
+                    removedSamplesForAcceleration: s.removedSamplesForAcceleration,
+                    insertedSamplesForDeceleration: s.insertedSamplesForDeceleration,
+                    concealedSamples: s.concealedSamples, fecPacketsRecovered: s.fecPacketsRecovered,
+                    packetsDiscarded: s.packetsDiscarded)
+            }
         )
     }
 }

@@ -53,6 +53,19 @@ public struct LoopbackReport: Codable, Sendable {
         public var alignment: AlignmentResult
         /// The encoder's algorithmic delay (lookahead), for comparison with the alignment.
         public var codecDelayMilliseconds: Double
+        /// The adaptive jitter buffer (over an emulated network): mean delay of the played
+        /// samples and mean target, ms; time-stretching and FEC; nil over the perfect link.
+        public var jitterBuffer: JitterBufferSummary? = nil
+    }
+
+    public struct JitterBufferSummary: Codable, Sendable {
+        public var meanDelayMilliseconds: Double
+        public var meanTargetDelayMilliseconds: Double
+        public var removedSamplesForAcceleration: Int
+        public var insertedSamplesForDeceleration: Int
+        public var concealedSamples: Int
+        public var fecPacketsRecovered: Int
+        public var packetsDiscarded: Int
     }
 
     public struct VideoFrameStats: Codable, Sendable {

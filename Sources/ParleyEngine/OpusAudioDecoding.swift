@@ -9,14 +9,18 @@ import ParleyPlayout
 /// FEC: a CELT-only packet (TOC configuration 16–31) carries no LBRR data, so
 /// `decodeFEC` returns nil for it and the buffer conceals; for SILK and hybrid packets
 /// libopus 1.3 cannot say whether LBRR is present and decodes what it has (a concealment
-/// when the sender had FEC off).
+/// when the sender had FEC off). So FEC is tried only when the sender said it sends it
+/// (`senderUsesFEC`: SDP `useinbandfec=1`, or the loopback's own encoder setting);
+/// otherwise a loss is concealed and counted as such.
 public final class OpusAudioDecoding: AudioDecoding {
     public let decoder: OpusDecoder
     public let format: AudioFormat
+    public let senderUsesFEC: Bool
 
-    public init(sampleRate: Int = 48000, channels: Int = 1) throws {
+    public init(sampleRate: Int = 48000, channels: Int = 1, senderUsesFEC: Bool = true) throws {
         decoder = try OpusDecoder(sampleRate: sampleRate, channels: channels)
         format = AudioFormat(sampleRate: sampleRate, channels: channels)
+        self.senderUsesFEC = senderUsesFEC
     }
 
     public func decode(_ payload: ArraySlice<UInt8>, into pcm: inout [Float]) throws -> Int {
@@ -32,7 +36,7 @@ public final class OpusAudioDecoding: AudioDecoding {
     public func decodeFEC(from nextPayload: ArraySlice<UInt8>, frameSize: Int, into pcm: inout [Float]) throws -> Int? {
         // TOC configuration 16–31 (top bit set) is CELT-only: no LBRR. (Indexing and a mask,
         // not `first`/`>>` on the slice: that form allocated twice per call in a debug build.)
-        guard !nextPayload.isEmpty, nextPayload[nextPayload.startIndex] & 0x80 == 0 else { return nil }
+        guard senderUsesFEC, !nextPayload.isEmpty, nextPayload[nextPayload.startIndex] & 0x80 == 0 else { return nil }
         fecFrameSize = frameSize
         return try nextPayload.withUnsafeBytes { bytes in try recover(bytes, into: &pcm) }
     }

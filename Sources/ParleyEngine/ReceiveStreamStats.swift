@@ -14,6 +14,20 @@ extension AudioReceiveStream {
         stats.totalSamplesReceived = stats.jitterBufferEmittedCount
         stats.concealedSamples = framesConcealed * frameSize
         stats.concealmentEvents = concealmentEvents
+        if let jitterBuffer {
+            let j = jitterBuffer.statistics
+            stats.jitterBufferDelay = j.jitterBufferDelay
+            stats.jitterBufferTargetDelay = j.jitterBufferTargetDelay
+            stats.jitterBufferEmittedCount = j.jitterBufferEmittedCount
+            stats.totalSamplesReceived = j.totalSamplesReceived
+            stats.concealedSamples = j.concealedSamples
+            stats.silentConcealedSamples = j.silentConcealedSamples
+            stats.concealmentEvents = j.concealmentEvents
+            stats.insertedSamplesForDeceleration = j.insertedSamplesForDeceleration
+            stats.removedSamplesForAcceleration = j.removedSamplesForAcceleration
+            stats.packetsDiscarded = j.packetsDiscarded
+            stats.fecPacketsReceived = j.fecPacketsRecovered
+        }
         return stats
     }
 }

@@ -1,16 +1,20 @@
 import Foundation
 import ParleyConference
+import ParleyCodecs
 import ParleyMetrics
 import ParleyTestSupport
 import Testing
 
 @testable import ParleyEngine
 
-private func lossyRun(_ profile: String, seed: UInt64, seconds: Double = 3) throws -> LoopbackReport {
+private func lossyRun(_ profile: String, seed: UInt64, seconds: Double = 3, fec: Bool = false, video: Bool = true) throws -> LoopbackReport {
     let directory = try Fixtures.scratchDirectory("parley-lossy").appendingPathComponent("out")
+    var opus = OpusConfiguration()
+    opus.inbandFEC = fec
+    opus.expectedPacketLossPercent = fec ? 10 : 0
     var options = LoopbackOptions(
-        audioPath: Fixtures.path("speech-48k-mono.wav"), videoPath: Fixtures.path("motion-640x360.ivf"),
-        outputDirectory: directory.path, maximumSeconds: seconds)
+        audioPath: Fixtures.path("speech-48k-mono.wav"), videoPath: video ? Fixtures.path("motion-640x360.ivf") : nil,
+        outputDirectory: directory.path, opus: opus, maximumSeconds: seconds)
     options.network = try NetworkProfile(parsing: profile)
     options.networkSeed = seed
     return try FileLoopback(options: options).run()
@@ -81,6 +85,28 @@ struct LossyLoopbackTests {
         #expect(quality.lossRatio > 0 && quality.mos < 4.40, "5 % loss costs MOS (\(quality.mos))")
         #expect(quality.oneWayDelayMilliseconds > 60, "frame + lookahead + 40 ms network")
         #expect((last.video?.bytesReceived ?? 0) > 100_000)
+    }
+
+    @Test func overANetworkTheJitterBufferPlaysAndItsDelayIsPartOfMouthToEar() throws {
+        let report = try lossyRun("delay=60ms,jitter=10ms:normal", seed: 2, seconds: 6, video: false)
+        let audio = try #require(report.audio)
+        let buffer = try #require(audio.jitterBuffer, "the adaptive jitter buffer played the audio")
+        #expect(buffer.meanDelayMilliseconds > 5 && buffer.meanDelayMilliseconds < 200)
+        // Mouth to ear: codec + 60 ms of network + the buffer, measured on the output.
+        #expect(audio.alignment.delayMilliseconds > 60 + audio.codecDelayMilliseconds,
+                "mouth to ear \(audio.alignment.delayMilliseconds) ms")
+        #expect(audio.alignment.delayMilliseconds < 60 + audio.codecDelayMilliseconds + buffer.meanDelayMilliseconds + 100)
+        #expect(audio.alignment.correlation > 0.5)
+        #expect(audio.concealedFrames <= 3, "jitter alone, absorbed by the buffer: \(audio.concealedFrames) concealed")
+    }
+
+    @Test func inBandFECLowersConcealmentOnALossyLink() throws {
+        let without = try #require(try lossyRun("delay=30ms,loss=8%", seed: 4, seconds: 8, fec: false, video: false).audio)
+        let with = try #require(try lossyRun("delay=30ms,loss=8%", seed: 4, seconds: 8, fec: true, video: false).audio)
+        #expect(without.jitterBuffer?.fecPacketsRecovered == 0, "no FEC in the stream, none claimed")
+        #expect((with.jitterBuffer?.fecPacketsRecovered ?? 0) > 0)
+        #expect(with.concealedFrames < without.concealedFrames,
+                "FEC: \(with.concealedFrames) concealed, without: \(without.concealedFrames)")
     }
 
     @Test func aPerfectLinkReportsNoNetwork() throws {
