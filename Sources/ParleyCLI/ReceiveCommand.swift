@@ -45,6 +45,9 @@ struct ReceiveCommand: ParsableCommand {
 
     @OptionGroup var statsOptions: StatsOptions
 
+    @Flag(name: .long, help: "Play the audio through the adaptive jitter buffer on the wall clock (for senders that pace packets in real time, e.g. parley send); by default packets are decoded as they arrive.")
+    var jitterBuffer = false
+
     @Flag(name: .long, help: "Print the JSON report on stdout instead of the summary.")
     var json = false
 
@@ -61,6 +64,7 @@ struct ReceiveCommand: ParsableCommand {
             pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
         options.statsInterval = try statsOptions.interval()
         options.statsJSONPath = statsOptions.statsJSON
+        options.adaptivePlayout = jitterBuffer
         let receiver = try CallReceiver(options: options)
         signal(SIGINT) { _ in receiveInterrupted = 1 }
         signal(SIGTERM) { _ in receiveInterrupted = 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyMetrics
+import ParleyPlayout
 import ParleyCodecs
 import ParleyCore
 import ParleyMedia
@@ -24,6 +25,11 @@ public struct ReceiveOptions: Sendable {
     public var statsInterval: Double? = nil
     /// Write every stats sample to this file as JSON lines.
     public var statsJSONPath: String? = nil
+    /// Play the audio through the adaptive jitter buffer on the wall clock (true), or
+    /// decode each packet as it arrives (false, the default: a sender that does not pace
+    /// its packets in real time — some RTP tools send files as fast as they can — would
+    /// overflow a real-time playout buffer).
+    public var adaptivePlayout = false
 
     public init(sdpPath: String, outputDirectory: String, maximumSeconds: Double? = nil, waitSeconds: Double = 10,
                 idleSeconds: Double = 5, pcapPath: String? = nil, pcapPlaintext: Bool = false) {
@@ -251,8 +257,12 @@ public final class CallReceiver {
                 let ptime = Int(plan.section.ptime ?? 20)
                 let frameMs = [10, 20, 40, 60].contains(ptime) ? ptime : 20
                 let leg = AudioLeg(session: session, payloadType: plan.pt, format: AudioFormat(sampleRate: 48000, channels: channels))
+                // In-band FEC is tried only when the SDP says the stream carries it.
+                let playout: AudioReceiveStream.Playout = options.adaptivePlayout
+                    ? .adaptive(JitterBufferConfiguration(), senderUsesFEC: fmtp?.useInbandFEC == true) : .arrivalOrder
                 leg.stream = try AudioReceiveStream(sampleRate: 48000, channels: channels, frameDurationMilliseconds: frameMs,
-                                                    receiver: session.receiver, payloadType: plan.pt) { [unowned leg] frame in
+                                                    receiver: session.receiver, payloadType: plan.pt,
+                                                    playout: playout) { [unowned leg] frame in
                     leg.write(frame)
                 }
                 session.rtcp.addReceiveStream(leg.stream)
@@ -263,6 +273,27 @@ public final class CallReceiver {
 
     /// The UDP endpoints listened on.
     public var localEndpoints: [IPv4Endpoint] { sessions.map(\.socket.localEndpoint) }
+
+    /// The audio playout clock: one pull per output frame from the first packet's arrival.
+    private var nextPull: Double?
+
+    /// Pulls every frame due by `now` (the wall clock of the receive loop, which wakes at
+    /// least every 20 ms; a late wake-up pulls the frames it owes at once).
+    private func playAudio(until now: Double) {
+        guard let leg = audio, let stream = leg.stream, let buffer = stream.jitterBuffer, let first = stream.firstArrival else { return }
+        // The stream stopped (nothing for half a second and nothing buffered): stop the
+        // playout clock instead of playing concealment until the receive ends.
+        if !stream.hasBufferedAudio, let last = leg.session.lastDatagram, now - last > 0.5 { return }
+        let step = Double(buffer.outputFrameSize) / Double(stream.sampleRate)
+        var next = nextPull ?? first
+        var owed = 0
+        while next <= now, owed < 50 {
+            stream.pull(now: next)
+            next += step
+            owed += 1
+        }
+        nextPull = next
+    }
 
     /// One stats sample, `time` seconds after the first packet: each stream's cumulative
     /// webrtc-stats, the round trip, and the E-model's R and MOS for the audio (one-way
@@ -344,6 +375,7 @@ public final class CallReceiver {
                     leg.stream.roundTripTime = leg.session.rtcp.statistics.roundTripTime
                     leg.stream.tick(now: now)
                 }
+                playAudio(until: now)
                 if let f = audio?.failure ?? video?.failure { throw f }
                 if let recorder, let every = statsEvery, let first {
                     let due = nextStats ?? first + every
@@ -365,6 +397,14 @@ public final class CallReceiver {
             failure = error
         }
         for session in sessions where session.remote != nil { session.rtcp.sendReport(now: now) }
+        // Play out what the jitter buffer still holds (at most 2 s more).
+        if let stream = audio?.stream, stream.jitterBuffer != nil {
+            var extra = 0
+            while stream.hasBufferedAudio, extra < 100, let next = nextPull {
+                playAudio(until: next)
+                extra += 1
+            }
+        }
         var closeFailure: Error?
         if let recorder {
             do {

@@ -68,6 +68,35 @@ struct SendReceiveTests {
         #expect(!sent.stdout.contains(b64) && !sent.stderr.contains(b64) && !receive.stdout.contains(b64) && !receive.stderr.contains(b64))
     }
 
+    @Test func receiveWithTheJitterBufferPlaysThePacedStreamOnTheWallClock() throws {
+        let dir = try CallTestSupport.scratch("sendrecv-jb")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = try CallTestSupport.toneWAV(in: dir)
+        let port = try CallTestSupport.freePortPair()
+        let sdp = dir.appendingPathComponent("call.sdp")
+        let out = dir.appendingPathComponent("rx")
+        let stats = dir.appendingPathComponent("stats.jsonl")
+        let send = try RunningProcess.parley(["send", "--audio", wav.path, "--to", "127.0.0.1:\(port)",
+                                              "--sdp", sdp.path, "--start-delay", "1", "--json"])
+        #expect(CallTestSupport.waitForFile(sdp), "parley send wrote no SDP")
+        let receive = try ParleyExecutable.run(["receive", "--sdp", sdp.path, "--out", out.path, "--wait", "6", "--idle", "2",
+                                                "--jitter-buffer", "--stats-json", stats.path, "--json"])
+        let sent = send.finish(timeout: 10)
+        #expect(sent.status == 0, "send: \(sent.stderr)")
+        #expect(receive.status == 0, "receive: \(receive.stderr)")
+        // The playout clock ran from the first packet until the stream stopped: about the
+        // length sent, plus the buffer's start delay, not the idle wait.
+        let (seconds, rms) = try CallTestSupport.wavDurationAndRMS(out.appendingPathComponent("received.wav"))
+        #expect(seconds >= 2.3 && seconds <= 3.2, "played \(seconds) s for 2.5 s sent")
+        #expect(rms > 0.05)
+        let lines = try String(contentsOf: stats, encoding: .utf8).split(separator: "\n")
+        let lastLine = try #require(lines.last)
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        let audio = try #require((last["inboundAudio"] as? [[String: Any]])?.first)
+        #expect((audio["jitterBufferEmittedCount"] as? Int ?? 0) > 48_000, "the jitter buffer played the audio")
+        #expect((audio["jitterBufferDelay"] as? Double ?? 0) > 0)
+    }
+
     @Test func wrongKeyIsCountedAsAuthenticationFailures() throws {
         let dir = try CallTestSupport.scratch("wrongkey")
         defer { try? FileManager.default.removeItem(at: dir) }
