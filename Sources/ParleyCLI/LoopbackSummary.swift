@@ -58,7 +58,7 @@ enum LoopbackSummary {
         }
         lines.append("")
         lines.append("Ran \(f(r.realtimeFactor, 1))x real time (\(f(r.wallSeconds, 2)) s).")
-        var outputs = [r.outputs.audio, r.outputs.video, r.outputs.encodedVideo, r.outputs.capture].compactMap { $0 }
+        var outputs = [r.outputs.audio, r.outputs.video, r.outputs.encodedVideo, r.outputs.capture, r.outputs.stats].compactMap { $0 }
         outputs.append(r.outputs.report)
         lines.append("Wrote " + outputs.joined(separator: ", "))
         return lines.joined(separator: "\n")
