@@ -97,6 +97,35 @@ struct SendReceiveTests {
         #expect((audio["jitterBufferDelay"] as? Double ?? 0) > 0)
     }
 
+    @Test func aSenderThatVanishesMidCallEndsTheReceiveCleanlyWithItsStatsSaved() throws {
+        let dir = try CallTestSupport.scratch("sendrecv-vanish")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = try CallTestSupport.toneWAV(in: dir, seconds: 6)
+        let port = try CallTestSupport.freePortPair()
+        let sdp = dir.appendingPathComponent("call.sdp")
+        let out = dir.appendingPathComponent("rx")
+        let stats = dir.appendingPathComponent("stats.jsonl")
+        let send = try RunningProcess.parley(["send", "--audio", wav.path, "--to", "127.0.0.1:\(port)",
+                                              "--sdp", sdp.path, "--start-delay", "0.5"])
+        #expect(CallTestSupport.waitForFile(sdp), "parley send wrote no SDP")
+        let receive = try RunningProcess.parley(["receive", "--sdp", sdp.path, "--out", out.path, "--wait", "6", "--idle", "1.5",
+                                                 "--stats-interval", "500ms", "--stats-json", stats.path, "--json"])
+        Thread.sleep(forTimeInterval: 2.5)
+        send.kill()  // the peer vanishes: no BYE, no more packets
+        _ = send.finish(timeout: 5)
+        let received = receive.finish(timeout: 15)
+        #expect(received.status == 0, "receive: \(received.stderr)")
+        let report = try CallTestSupport.json(out.appendingPathComponent("report.json"))
+        #expect(report["completed"] as? Bool == true)
+        #expect(report["stopReason"] as? String == "idle", "ended by the idle timeout, not a BYE")
+        let (seconds, _) = try CallTestSupport.wavDurationAndRMS(out.appendingPathComponent("received.wav"))
+        #expect(seconds > 0.5 && seconds < 3.5, "kept what arrived: \(seconds) s")
+        // Every stats line is complete and parses, the last one taken after the stop.
+        let lines = try String(contentsOf: stats, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil) }
+    }
+
     @Test func wrongKeyIsCountedAsAuthenticationFailures() throws {
         let dir = try CallTestSupport.scratch("wrongkey")
         defer { try? FileManager.default.removeItem(at: dir) }
