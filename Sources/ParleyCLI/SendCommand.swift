@@ -73,6 +73,8 @@ struct SendCommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureOptions
 
+    @OptionGroup var statsOptions: StatsOptions
+
     @Flag(name: .long, help: "Use a WAV that was cut short instead of refusing it.")
     var acceptTruncated = false
 
@@ -114,16 +116,21 @@ struct SendCommand: ParsableCommand {
         let opus = OpusConfiguration(sampleRate: 48000, channels: channels, frameDurationMilliseconds: frameMs,
                                      bitrate: audioBitrate.bitsPerSecond, inbandFEC: fec)
         try opus.validate()
-        let options = SendOptions(
+        var options = SendOptions(
             audioPath: audio, videoPath: video, destination: destination, sdpPath: sdp, suite: srtpSuite, keyAndSalt: keyBytes,
             opus: opus, videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000,
             keyframeInterval: keyframeInterval, maximumSeconds: duration, startDelay: startDelay,
             acceptTruncatedAudio: acceptTruncated, pcapPath: capture.pcap, pcapPlaintext: capture.pcapPlaintext)
+        options.statsInterval = try statsOptions.interval()
+        options.statsJSONPath = statsOptions.statsJSON
         let sender = try CallSender(options: options)
         let bar = ProgressBar(label: "send")
         let report: SendReport
         do {
-            report = try sender.run { bar.update($0) }
+            report = try sender.run(progress: { bar.update($0) }, stats: { line in
+                bar.clear()
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
             bar.finish()
         } catch let failure as SendFailure {
             bar.finish()

@@ -44,6 +44,8 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public let jitterBuffer: AudioJitterBuffer?
     /// The arrival of the first packet (the playout clock starts there).
     public private(set) var firstArrival: Double?
+    /// The arrival of the latest packet.
+    public private(set) var lastArrival: Double?
     /// Frames recovered from in-band FEC (`.adaptive`).
     public private(set) var framesRecoveredByFEC = 0
     private var pullOutput: [Float] = []
@@ -88,6 +90,7 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
         _ = statistics.received(sequenceNumber: view.header.sequenceNumber, rtpTimestamp: view.header.timestamp,
                                 arrival: arrival, clockRate: OpusPayload.clockRate)
         if firstArrival == nil { firstArrival = arrival }
+        lastArrival = arrival
         if let jitterBuffer {
             do {
                 let (opus, _) = try depayloader.depacketize(payload: UnsafeRawBufferPointer(rebasing: bytes[view.payloadRange]))
@@ -158,10 +161,11 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
         return result
     }
 
-    /// `.adaptive`: true while the jitter buffer still holds audio to play.
+    /// `.adaptive`: true while the jitter buffer still holds packets to play. (Its level
+    /// also counts the time it would conceal, so it is not the test of "nothing left".)
     public var hasBufferedAudio: Bool {
         guard let jitterBuffer else { return false }
-        return jitterBuffer.packetCount > 0 || jitterBuffer.bufferLevel > 0.0005
+        return jitterBuffer.packetCount > 0
     }
 
     private func conceal() {

@@ -281,14 +281,15 @@ public final class CallReceiver {
     /// least every 20 ms; a late wake-up pulls the frames it owes at once).
     private func playAudio(until now: Double) {
         guard let leg = audio, let stream = leg.stream, let buffer = stream.jitterBuffer, let first = stream.firstArrival else { return }
-        // The stream stopped (nothing for half a second and nothing buffered): stop the
-        // playout clock instead of playing concealment until the receive ends.
-        if !stream.hasBufferedAudio, let last = leg.session.lastDatagram, now - last > 0.5 { return }
+        // The stream stopped (no audio packet for a quarter second and nothing buffered):
+        // stop the playout clock instead of playing concealment until the receive ends.
+        if !stream.hasBufferedAudio, let last = stream.lastArrival, now - last > 0.25 { return }
         let step = Double(buffer.outputFrameSize) / Double(stream.sampleRate)
         var next = nextPull ?? first
         var owed = 0
         while next <= now, owed < 50 {
-            stream.pull(now: next)
+            // A pull that is owed happens now: what arrived by now is there for it.
+            stream.pull(now: now)
             next += step
             owed += 1
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyMetrics
 import Logging
 import ParleyCodecs
 import ParleyCore
@@ -29,6 +30,11 @@ public struct SendOptions: Sendable {
     public var acceptTruncatedAudio: Bool
     public var pcapPath: String?
     public var pcapPlaintext: Bool
+    /// Seconds between two stats samples (nil: none, unless `statsJSONPath` is set, which
+    /// samples every second).
+    public var statsInterval: Double? = nil
+    /// Write every stats sample to this file as JSON lines.
+    public var statsJSONPath: String? = nil
 
     public init(audioPath: String? = nil, videoPath: String? = nil, destination: IPv4Endpoint, sdpPath: String,
                 suite: SRTPSuite = .default, keyAndSalt: [UInt8]? = nil, opus: OpusConfiguration = OpusConfiguration(),
@@ -145,6 +151,38 @@ public final class CallSender {
             sessionName: "Parley", cname: cname, audio: audioOffer, video: videoOffer))
     }
 
+    /// One sender-side stats sample: each stream's outbound counters and what the
+    /// receiver's last RTCP report said (loss, jitter, round trip).
+    func sample(at time: Double) -> StatsSample {
+        var outbound: [OutboundStats] = []
+        var remote: [RemoteInboundStats] = []
+        for session in sessions {
+            let kind = (audio.map { $0.session === session } ?? false) ? "audio" : "video"
+            for stream in session.sender.streams {
+                var stats = OutboundStats(kind: kind, ssrc: stream.ssrc)
+                stats.packetsSent = stream.packetsSent
+                stats.bytesSent = stream.payloadBytesSent
+                stats.retransmittedPacketsSent = stream.retransmittedPackets
+                stats.nackCount = session.rtcp.statistics.nackPacketsReceived
+                if kind == "video", let video {
+                    stats.framesEncoded = video.stream.framesEncoded
+                    stats.keyFramesEncoded = video.stream.keyFramesEncoded
+                }
+                outbound.append(stats)
+                let r = session.rtcp.statistics
+                if r.roundTripTime != nil || r.remoteFractionLost != nil {
+                    var inbound = RemoteInboundStats(kind: kind, ssrc: stream.ssrc)
+                    inbound.packetsLost = r.remotePacketsLost ?? 0
+                    inbound.fractionLost = r.remoteFractionLost ?? 0
+                    inbound.jitter = r.remoteJitter ?? 0
+                    inbound.roundTripTime = r.roundTripTime
+                    remote.append(inbound)
+                }
+            }
+        }
+        return StatsSample(timestamp: time, outbound: outbound, remoteInbound: remote)
+    }
+
     /// Media seconds the inputs hold (nil when unknown).
     public var expectedSeconds: Double? {
         let a = audio.map { $0.source.expectedSeconds }
@@ -164,7 +202,7 @@ public final class CallSender {
     }
 
     /// Sends everything in real time. `progress` is called about five times a second.
-    public func run(progress: (LoopbackProgress) -> Void = { _ in }) throws -> SendReport {
+    public func run(progress: (LoopbackProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> SendReport {
         try writeSessionDescription()
         var capture: PcapWriter?
         if let path = options.pcapPath {
@@ -178,6 +216,9 @@ public final class CallSender {
             for session in sessions { session.capture(into: capture, plaintext: options.pcapPlaintext, timeOffset: unixStart) }
         }
         let poller = UDPSocketPoller(sessions.map(\.socket))
+        let statsEvery = options.statsInterval ?? (options.statsJSONPath != nil ? 1.0 : nil)
+        let recorder = try statsEvery.map { _ in try StatsRecorder(url: options.statsJSONPath.map { URL(fileURLWithPath: $0) }) }
+        var nextStats = statsEvery ?? .infinity
         let limit = options.maximumSeconds ?? .infinity
         let frameSeconds = Double(options.opus.frameDurationMilliseconds) / 1000
         var audioFrames = 0
@@ -205,6 +246,13 @@ public final class CallSender {
                     continue
                 }
                 for session in sessions { session.rtcp.tick(now: now) }
+                if let recorder, now >= nextStats {
+                    let previous = recorder.samples.last
+                    let current = sample(at: nextStats)
+                    _ = try recorder.record(current)
+                    if options.statsInterval != nil { stats(SenderSummaryLine.format(current, previous: previous)) }
+                    nextStats += statsEvery ?? .infinity
+                }
                 if audioDue <= videoDue, let audio {
                     let filled = try audio.source.readFrame(into: &pcm)
                     if filled == 0 { audioDone = true; continue }
@@ -231,6 +279,15 @@ public final class CallSender {
         }
         for session in sessions { session.rtcp.sendReport(now: now, bye: "parley send finished") }
         var closeFailure: Error?
+        if let recorder {
+            do {
+                let previous = recorder.samples.last
+                let current = sample(at: now)
+                _ = try recorder.record(current)
+                if options.statsInterval != nil { stats(SenderSummaryLine.format(current, previous: previous)) }
+                try recorder.close()
+            } catch { closeFailure = error }
+        }
         do { try capture?.close() } catch { closeFailure = error }
         failure = failure ?? closeFailure
         let mediaSeconds = max(Double(audioFrames) * frameSeconds, Double(videoFrames) / (video?.source.frameRate ?? 1))

@@ -15,7 +15,8 @@ struct SendReceiveTests {
         let sdp = dir.appendingPathComponent("call.sdp")
         let out = dir.appendingPathComponent("rx")
         let send = try RunningProcess.parley(["send", "--audio", wav.path, "--video", y4m.path, "--to", "127.0.0.1:\(port)",
-                                              "--sdp", sdp.path, "--suite", suite, "--start-delay", "1", "--json"])
+                                              "--sdp", sdp.path, "--suite", suite, "--start-delay", "1", "--json",
+                                              "--stats-interval", "1s"])
         #expect(CallTestSupport.waitForFile(sdp), "parley send wrote no SDP")
         let stats = dir.appendingPathComponent("stats.jsonl")
         let receive = try ParleyExecutable.run(["receive", "--sdp", sdp.path, "--out", out.path, "--wait", "6", "--idle", "3", "--json",
@@ -43,6 +44,11 @@ struct SendReceiveTests {
         let (seconds, rms) = try CallTestSupport.wavDurationAndRMS(out.appendingPathComponent("received.wav"))
         #expect(abs(seconds - 2.5) <= 0.25, "received \(seconds) s of audio, sent 2.5 s")
         #expect(rms > 0.05, "received audio RMS \(rms)")
+        // The sender's live stats: what went out each second and what RTCP says came through.
+        let sendLines = sent.stderr.split(separator: "\n").filter { $0.hasPrefix("t=") }
+        #expect(sendLines.count >= 2, "send stats: \(sent.stderr)")
+        #expect(sendLines.allSatisfy { $0.contains("sent: audio") && $0.contains("| video") })
+        #expect(sendLines.last?.contains("remote: lost") == true, "the receiver's reports reached the sender")
         // Live stats: a line a second on stderr, the same samples in the JSON-lines file.
         let statLines = receive.stderr.split(separator: "\n").filter { $0.hasPrefix("t=") }
         #expect(statLines.count >= 2, "stats lines: \(receive.stderr)")
