@@ -53,7 +53,10 @@ enum LoopbackReportPage {
         }
         summary.append(("Run", String(format: "%.2f s wall clock, %.1f× real time", report.wallSeconds, report.realtimeFactor)))
         if !samples.isEmpty {
-            summary += StatsReport.summary(samples).filter { $0.label != "Duration" }
+            // The samples' rows, except those the report itself already gave (the report's
+            // figures cover the whole run; the samples' add jitter, buffer and MOS over time).
+            let given = Set(summary.map(\.label))
+            summary += StatsReport.summary(samples).filter { $0.label != "Duration" && !given.contains($0.label) }
         }
         page.summary = summary
 
