@@ -18,6 +18,8 @@ public enum ConferenceError: Error, Equatable, Sendable, CustomStringConvertible
     case emptyTrace(source: String)
     /// A trace file that could not be read.
     case unreadableTrace(path: String, reason: String)
+    /// A mixer or speaker-detector setting (or a frame handed to them) that cannot be used.
+    case invalidAudioSetting(field: String, value: String, expected: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum ConferenceError: Error, Equatable, Sendable, CustomStringConvertible
             return "trace \(source) has no data lines; give lines `time_s delay_ms lost(0/1)` (# starts a comment)"
         case .unreadableTrace(let path, let reason):
             return "trace \(path) cannot be read: \(reason)"
+        case .invalidAudioSetting(let field, let value, let expected):
+            return "audio mixer: \(field)=\(value) is not valid: \(expected)"
         }
     }
 }
