@@ -233,11 +233,14 @@ public final class AudioMixer {
         }
     }
 
-    /// Calls `body` with `listener`'s last mixed frame (valid only inside `body`).
+    /// Calls `body` with `listener`'s last mixed frame (valid only inside `body`); an
+    /// index outside `0..<participants` gets an empty buffer.
     public func withOutput<R, E: Error>(for listener: Int,
                                         _ body: (UnsafeBufferPointer<Float>) throws(E) -> R) throws(E) -> R {
-        let clamped = Swift.min(Swift.max(listener, 0), participants - 1)
-        let start = outputs.baseAddress! + clamped * samplesPerFrame
+        guard listener >= 0 && listener < participants else {
+            return try body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        let start = outputs.baseAddress! + listener * samplesPerFrame
         return try body(UnsafeBufferPointer(start: start, count: samplesPerFrame))
     }
 

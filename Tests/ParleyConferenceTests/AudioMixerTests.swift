@@ -126,6 +126,8 @@ struct AudioMixerTests {
         try mixer.setInput([.nan, .infinity, 0.1, -0.1], for: 0)
         mixer.mix()
         #expect(mixer.output(for: 1) == [0, 0, 0.1, -0.1])
+        #expect(mixer.output(for: 3).isEmpty && mixer.output(for: -1).isEmpty)
+        #expect(throws: ConferenceError.self) { try mixer.copyOutput(for: 0, into: UnsafeMutableBufferPointer(start: nil, count: 0)) }
         let message = String(describing: ConferenceError.invalidAudioSetting(field: "gain", value: "-1", expected: "a linear gain between 0 and 16"))
         #expect(message.contains("gain=-1") && message.contains("between 0 and 16"))
     }
