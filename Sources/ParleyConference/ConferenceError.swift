@@ -20,6 +20,16 @@ public enum ConferenceError: Error, Equatable, Sendable, CustomStringConvertible
     case unreadableTrace(path: String, reason: String)
     /// A mixer or speaker-detector setting (or a frame handed to them) that cannot be used.
     case invalidAudioSetting(field: String, value: String, expected: String)
+    /// A video grid asked for no tiles or more than it can lay out.
+    case gridTileCount(count: Int, maximum: Int)
+    /// A video grid tile index outside the current layout.
+    case gridTileIndex(index: Int, tileCount: Int)
+    /// A video grid canvas that is odd, too small for its tiles, or too large.
+    case gridCanvas(width: Int, height: Int, reason: String)
+    /// A highlight border width that is odd, negative or too wide.
+    case gridBorder(width: Int, maximum: Int)
+    /// A participant frame the compositor cannot read.
+    case gridFrame(tile: Int, width: Int, height: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -42,6 +52,16 @@ public enum ConferenceError: Error, Equatable, Sendable, CustomStringConvertible
             return "trace \(path) cannot be read: \(reason)"
         case .invalidAudioSetting(let field, let value, let expected):
             return "audio mixer: \(field)=\(value) is not valid: \(expected)"
+        case .gridTileCount(let count, let maximum):
+            return "video grid: \(count) tiles cannot be laid out; give 1 to \(maximum) tiles (one per other participant)"
+        case .gridTileIndex(let index, let tileCount):
+            return "video grid: tile \(index) does not exist; the layout has \(tileCount) tiles, numbered 0 to \(tileCount - 1)"
+        case .gridCanvas(let width, let height, let reason):
+            return "video grid: a \(width)x\(height) canvas cannot be used: \(reason)"
+        case .gridBorder(let width, let maximum):
+            return "video grid: a highlight border of \(width) px is not valid; give an even width from 0 to \(maximum) px"
+        case .gridFrame(let tile, let width, let height, let reason):
+            return "video grid: the \(width)x\(height) frame for tile \(tile) cannot be composed: \(reason)"
         }
     }
 }
