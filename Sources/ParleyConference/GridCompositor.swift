@@ -46,8 +46,9 @@ public struct GridAppearance: Sendable, Equatable {
 /// (any size; it is copied into a buffer the compositor keeps), then
 /// `compose(into:highlight:)` into the viewer's output frame. A tile that got no new frame
 /// shows its last one (a frozen stream stays on its last picture); a tile that never got
-/// one, or was `clearTile(_:)`ed, is grey. Pictures are scaled bilinearly into their cell
-/// keeping their aspect ratio (straight copy when the size already matches).
+/// one, or was `clearTile(_:)`ed, is grey. Pictures are scaled into their cell keeping
+/// their aspect ratio: a straight copy when the size already matches, a box filter when
+/// shrinking 2x or more both ways, bilinear otherwise.
 ///
 /// After the first frames of each size, nothing here allocates: the kept frames and the
 /// output are reused, and `configure` recomputes the layout in place.
@@ -220,9 +221,11 @@ public struct GridCompositor: Sendable {
     }
 
     /// Scales one tightly packed plane into a `dw`×`dh` region of a plane with `stride`.
-    /// Bilinear with pixel centres aligned, 16.16 fixed point positions and 8-bit weights;
-    /// a solid plane stays exactly solid and a monotonic one stays monotonic. Same size:
-    /// a row copy.
+    /// Same size: a row copy. Down by 2 or more both ways: a box filter (the mean of the
+    /// source pixels each output pixel covers, so fine detail averages instead of
+    /// aliasing). Otherwise bilinear with pixel centres aligned, 16.16 fixed point
+    /// positions and 8-bit weights. Either way a solid plane stays exactly solid and a
+    /// monotonic one stays monotonic.
     static func scalePlane(_ source: UnsafePointer<UInt8>, width sw: Int, height sh: Int,
                            into destination: UnsafeMutablePointer<UInt8>, stride: Int,
                            width dw: Int, height dh: Int) {
@@ -233,6 +236,10 @@ public struct GridCompositor: Sendable {
                 (destination + row * stride).update(from: source + row * sw, count: dw)
                 row += 1
             }
+            return
+        }
+        if sw >= 2 * dw && sh >= 2 * dh {
+            boxPlane(source, width: sw, height: sh, into: destination, stride: stride, width: dw, height: dh)
             return
         }
         let stepX = (sw << 16) / dw
@@ -257,6 +264,39 @@ public struct GridCompositor: Sendable {
                 let upper = Int(top[x0]) * (256 - wx) + Int(top[x1]) * wx
                 let lower = Int(bottom[x0]) * (256 - wx) + Int(bottom[x1]) * wx
                 out[dx] = UInt8(truncatingIfNeeded: (upper * (256 - wy) + lower * wy + 32768) >> 16)
+                dx += 1
+            }
+            dy += 1
+        }
+    }
+
+    /// Box filter: output pixel (dx, dy) is the rounded mean of source columns
+    /// `dx·sw/dw ..< (dx+1)·sw/dw` and the matching rows (each window at least 2x2).
+    static func boxPlane(_ source: UnsafePointer<UInt8>, width sw: Int, height sh: Int,
+                         into destination: UnsafeMutablePointer<UInt8>, stride: Int,
+                         width dw: Int, height dh: Int) {
+        var dy = 0
+        while dy < dh {
+            let y0 = dy * sh / dh
+            let y1 = (dy + 1) * sh / dh
+            let out = destination + dy * stride
+            var dx = 0
+            while dx < dw {
+                let x0 = dx * sw / dw
+                let x1 = (dx + 1) * sw / dw
+                var sum = 0
+                var y = y0
+                while y < y1 {
+                    let row = source + y * sw
+                    var x = x0
+                    while x < x1 {
+                        sum += Int(row[x])
+                        x += 1
+                    }
+                    y += 1
+                }
+                let count = (x1 - x0) * (y1 - y0)
+                out[dx] = UInt8(truncatingIfNeeded: (sum + count / 2) / count)
                 dx += 1
             }
             dy += 1

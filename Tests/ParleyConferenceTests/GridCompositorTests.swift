@@ -184,6 +184,24 @@ import Testing
         }
     }
 
+    @Test func shrinkingFineDetailAveragesInsteadOfAliasing() throws {
+        // A one-pixel bright line every 4 columns and rows, shrunk 4x: each output pixel
+        // covers one 4x4 block, so the whole picture is the block's mean. Point sampling
+        // (bilinear at 4x) would land between the lines and show none of them.
+        var lines = Self.solid(1280, 720, YUVColor(y: 16, u: 128, v: 128))
+        for y in 0..<720 {
+            for x in 0..<1280 where x % 4 == 0 || y % 4 == 0 { lines.data[y * 1280 + x] = 235 }
+        }
+        var compositor = try GridCompositor(canvasWidth: 320, canvasHeight: 180, tileCount: 1)
+        try compositor.submit(lines, tile: 0)
+        var output = VideoFrame(width: 320, height: 180)
+        try compositor.compose(into: &output)
+        // 7 bright and 9 dark pixels per block: (7·235 + 9·16) / 16 = 111.8.
+        let luma = output.data[0..<output.lumaCount]
+        #expect(luma.allSatisfy { $0 == 112 }, "values \(Set(luma).sorted())")
+        #expect(output.data[output.uOffset..<output.byteCount].allSatisfy { $0 == 128 })
+    }
+
     @Test func theBorderSurroundsOnlyTheHighlightedTile() throws {
         for (arrangement, highlight) in [(GridArrangement.grid, 2), (.grid, 0), (.speaker(1), 1), (.speaker(1), 3)] {
             var compositor = try GridCompositor(canvasWidth: 320, canvasHeight: 180, tileCount: 4, arrangement: arrangement)
