@@ -116,6 +116,25 @@ public struct GridCompositor: Sendable {
         hasFrame[tile] = false
     }
 
+    /// Exchanges the kept pictures of two tiles (when participants change places, or
+    /// one leaves and the others move up). Allocates nothing.
+    public mutating func swapTiles(_ first: Int, _ second: Int) throws(ConferenceError) {
+        guard first >= 0 && first < GridLayout.maximumTiles else {
+            throw .gridTileIndex(index: first, tileCount: layout.tileCount)
+        }
+        guard second >= 0 && second < GridLayout.maximumTiles else {
+            throw .gridTileIndex(index: second, tileCount: layout.tileCount)
+        }
+        guard first != second else { return }
+        // By hand: Array.swapAt allocates in debug builds.
+        let kept = frames[first]
+        frames[first] = frames[second]
+        frames[second] = kept
+        let had = hasFrame[first]
+        hasFrame[first] = hasFrame[second]
+        hasFrame[second] = had
+    }
+
     /// Whether `tile` has a picture to show.
     public func hasPicture(_ tile: Int) -> Bool {
         tile >= 0 && tile < GridLayout.maximumTiles && hasFrame[tile]
@@ -138,6 +157,10 @@ public struct GridCompositor: Sendable {
         let width = layout.canvasWidth
         let height = layout.canvasHeight
         output.resize(width: width, height: height)
+        if output.data.count != output.byteCount {
+            // A caller-damaged buffer: replace it rather than write past its end.
+            output.data = [UInt8](repeating: 0, count: output.byteCount)
+        }
         let chromaWidth = width / 2
         let chromaHeight = height / 2
         let lumaCount = width * height

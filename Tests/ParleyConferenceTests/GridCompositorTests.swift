@@ -109,6 +109,23 @@ import Testing
         #expect(Self.pixel(output, cells[1].x + 80, cells[1].y + 45) == Self.colours[1])
         #expect(Self.pixel(output, cells[0].x + 80, cells[0].y + 45) == Self.colours[3])
 
+        // Tiles 0 and 1 change places; then someone leaves and tile 2 moves up to 1.
+        try compositor.swapTiles(0, 1)
+        try compositor.compose(into: &output)
+        #expect(Self.pixel(output, cells[0].x + 80, cells[0].y + 45) == Self.colours[1])
+        #expect(Self.pixel(output, cells[1].x + 80, cells[1].y + 45) == Self.colours[3])
+        try compositor.swapTiles(1, 2)
+        try compositor.clearTile(2)
+        try compositor.configure(tileCount: 2, arrangement: .grid)
+        try compositor.compose(into: &output)
+        let two = compositor.layout.cells
+        #expect(Self.pixel(output, two[0].x + 80, two[0].y + 45) == Self.colours[1])
+        #expect(Self.pixel(output, two[1].x + 80, two[1].y + 45) == Self.colours[2])
+        #expect(!compositor.hasPicture(2))
+        try compositor.swapTiles(0, 1)
+        try compositor.swapTiles(1, 2)
+        try compositor.configure(tileCount: 3, arrangement: .grid)
+
         // Video off: grey again.
         try compositor.clearTile(1)
         try compositor.compose(into: &output)
@@ -236,6 +253,20 @@ import Testing
         #expect(Self.pixel(output, 100, 164) == .grey && Self.pixel(output, 100, 163) == .black)
     }
 
+    @Test func aDamagedOrWronglySizedOutputIsReplacedNotOverrun() throws {
+        var compositor = try GridCompositor(canvasWidth: 64, canvasHeight: 36, tileCount: 1)
+        try compositor.submit(Self.solid(64, 36, Self.colours[0]), tile: 0)
+        var damaged = VideoFrame(width: 64, height: 36)
+        damaged.data.removeLast(100)
+        try compositor.compose(into: &damaged)
+        var large = VideoFrame(width: 1280, height: 720)
+        try compositor.compose(into: &large)
+        for output in [damaged, large] {
+            #expect(output.width == 64 && output.height == 36 && output.data.count == output.byteCount)
+            #expect(Self.mismatches(output) { _, _ in Self.colours[0] }.isEmpty)
+        }
+    }
+
     @Test func composingAllocatesNothingInSteadyState() throws {
         try #require(AllocationCounter.isActive, "the allocation counter is not interposed in this test process")
         var compositor = try GridCompositor(canvasWidth: 640, canvasHeight: 360, tileCount: 6)
@@ -249,6 +280,11 @@ import Testing
                 for tile in 0..<5 where tile != 2 || index % 2 == 0 {
                     try compositor.submit(sources[tile], tile: tile)
                 }
+                // Two participants change places for one frame (and back, so the kept
+                // buffers keep their sizes).
+                let swapping = index % 7 == 3
+                if swapping { try compositor.swapTiles(0, 4) }
+                defer { if swapping { try? compositor.swapTiles(0, 4) } }
                 if index % 10 == 5 {
                     try compositor.configure(tileCount: 6, arrangement: .speaker(index % 6))
                 } else if index % 10 == 0 {
@@ -317,6 +353,8 @@ import Testing
         var output = VideoFrame(width: 320, height: 180)
         #expect(throws: ConferenceError.gridTileIndex(index: 2, tileCount: 2)) { try compositor.compose(into: &output, highlight: 2) }
         #expect(throws: ConferenceError.gridTileIndex(index: 8, tileCount: 2)) { try compositor.clearTile(8) }
+        #expect(throws: ConferenceError.gridTileIndex(index: 8, tileCount: 2)) { try compositor.swapTiles(0, 8) }
+        #expect(throws: ConferenceError.gridTileIndex(index: -1, tileCount: 2)) { try compositor.swapTiles(-1, 0) }
         #expect(throws: ConferenceError.gridTileCount(count: 9, maximum: 8)) { try compositor.configure(tileCount: 9, arrangement: .grid) }
         #expect(compositor.layout.tileCount == 2, "a refused configure changes nothing")
         #expect(ConferenceError.gridFrame(tile: 1, width: 64, height: 36, reason: "r").description
