@@ -161,16 +161,7 @@ struct LoopbackCommand: ParsableCommand {
             bitrate: audioBitrate.bitsPerSecond, complexity: complexity, variableBitrate: !cbr,
             application: app, inbandFEC: fec, expectedPacketLossPercent: expectedLoss, dtx: dtx)
         try opus.validate()
-        var profile: NetworkProfile?
-        if let network {
-            profile = try NetworkProfile(parsing: network) { path in
-                do {
-                    return try String(contentsOfFile: path, encoding: .utf8)
-                } catch {
-                    throw ConferenceError.unreadableTrace(path: path, reason: (error as NSError).localizedDescription)
-                }
-            }
-        }
+        let profile = try network.map(NetworkProfile.fromCommandLine)
         var options = LoopbackOptions(
             audioPath: audioPath, videoPath: videoPath, outputDirectory: out, opus: opus,
             videoCodec: codec, videoBitrateKbps: videoBitrate.bitsPerSecond / 1000, cpuUsed: cpuUsed,
@@ -186,8 +177,7 @@ struct LoopbackCommand: ParsableCommand {
         let report: LoopbackReport
         do {
             report = try loopback.run(progress: { bar.update($0) }, stats: { line in
-                bar.clear()
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                bar.printLine(line)
             })
             bar.finish()
         } catch let failure as LoopbackFailure {

@@ -62,13 +62,7 @@ struct NetemCommand: ParsableCommand {
         guard let interval = Self.parseInterval(statsInterval) else {
             throw CLIError.invalidValue(option: "--stats-interval", value: statsInterval, expected: "give a duration such as 1s, 500ms or 0 (never)")
         }
-        let profile = try NetworkProfile(parsing: network) { path in
-            do {
-                return try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ConferenceError.unreadableTrace(path: path, reason: (error as NSError).localizedDescription)
-            }
-        }
+        let profile = try NetworkProfile.fromCommandLine(network)
 
         let listenSocket = try UDPSocket(bind: listenEndpoint)
         // Replies from --forward come back to a socket of their own, bound like --listen.

@@ -28,11 +28,14 @@ final class ProgressBar {
         drawn = true
     }
 
-    /// Erases the bar so another line can be printed on stderr; the next update redraws it.
-    func clear() {
-        guard enabled, drawn else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        drawn = false
+    /// Prints a line on stderr (a stats line), erasing the bar first; the next update
+    /// redraws it.
+    func printLine(_ line: String) {
+        if enabled, drawn {
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            drawn = false
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     func finish() {

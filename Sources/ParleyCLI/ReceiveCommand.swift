@@ -72,8 +72,7 @@ struct ReceiveCommand: ParsableCommand {
         let report: ReceiveReport
         do {
             report = try receiver.run(shouldStop: { receiveInterrupted != 0 }, progress: { bar.update($0) }, stats: { line in
-                bar.clear()
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                bar.printLine(line)
             })
             bar.finish()
         } catch let failure as ReceiveFailure {

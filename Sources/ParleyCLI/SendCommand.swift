@@ -128,8 +128,7 @@ struct SendCommand: ParsableCommand {
         let report: SendReport
         do {
             report = try sender.run(progress: { bar.update($0) }, stats: { line in
-                bar.clear()
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                bar.printLine(line)
             })
             bar.finish()
         } catch let failure as SendFailure {
