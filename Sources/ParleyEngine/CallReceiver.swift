@@ -300,29 +300,15 @@ public final class CallReceiver {
     /// webrtc-stats, the round trip, and the E-model's R and MOS for the audio (one-way
     /// delay: half the round trip + one frame + Opus's 6.5 ms lookahead).
     func sample(at time: Double) -> StatsSample {
-        var remote: [RemoteInboundStats] = []
-        var rtt: Double?
-        for session in sessions {
-            guard let r = session.rtcp.statistics.roundTripTime else { continue }
-            rtt = rtt ?? r
+        let rtt = sessions.lazy.compactMap(\.rtcp.statistics.roundTripTime).first
+        let stream = audio?.stream
+        let quality = stream.flatMap { stream in
+            stream.callQuality(
+                oneWayDelayMilliseconds: (rtt ?? 0) * 500 + stream.frameMilliseconds + 6.5,
+                bitrate: time > 0 ? Double(stream.bytesReceived * 8) / time : 32_000)
         }
-        let audioStats = audio?.stream.inboundStats()
-        let videoStats = video?.stream.inboundStats()
-        if let rtt, let ssrc = audioStats?.ssrc ?? videoStats?.ssrc {
-            var stats = RemoteInboundStats(kind: audioStats != nil ? "audio" : "video", ssrc: ssrc)
-            stats.roundTripTime = rtt
-            remote.append(stats)
-        }
-        var quality: CallQuality?
-        if let stream = audio?.stream, stream.lossRuns.packets > 0 {
-            let frameMs = Double(stream.frameSize) * 1000 / Double(stream.sampleRate)
-            let bitrate = time > 0 ? Double(stream.bytesReceived * 8) / time : 32_000
-            quality = CallQuality(
-                oneWayDelayMilliseconds: (rtt ?? 0) * 500 + frameMs + 6.5, lossRatio: stream.lossRuns.lossRatio,
-                burstRatio: stream.lossRuns.burstRatio, codec: .opus(bitrate: bitrate))
-        }
-        return StatsSample(timestamp: time, inboundAudio: audioStats.map { [$0] } ?? [],
-                           inboundVideo: videoStats.map { [$0] } ?? [], remoteInbound: remote, quality: quality)
+        return .receiving(at: time, audio: stream?.inboundStats(), video: video?.stream.inboundStats(),
+                          roundTripTime: rtt, quality: quality)
     }
 
     /// Receives until BYE, `maximumSeconds`, idle, or `shouldStop()`; writes report.json.

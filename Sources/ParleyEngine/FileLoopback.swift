@@ -259,23 +259,15 @@ public final class FileLoopback {
     /// mouth-to-ear delay the E-model uses is packetization (one frame) + Opus's lookahead
     /// (6.5 ms) + the emulated network's mean one-way delay + the jitter buffer's mean delay.
     func sample(at time: Double) -> StatsSample {
-        var remote: [RemoteInboundStats] = []
-        if let rtt = call.rtcp.statistics.roundTripTime, let ssrc = audio?.inboundStats()?.ssrc ?? video?.inboundStats()?.ssrc {
-            var r = RemoteInboundStats(kind: audio != nil ? "audio" : "video", ssrc: ssrc)
-            r.roundTripTime = rtt
-            remote.append(r)
+        let network = (call.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
+        let quality = audio.flatMap { lane in
+            lane.callQuality(
+                oneWayDelayMilliseconds: Double(options.opus.frameDurationMilliseconds) + 6.5
+                    + (network + lane.meanJitterBufferDelay) * 1000,
+                bitrate: Double(options.opus.bitrate))
         }
-        var quality: CallQuality?
-        if let runs = audio?.lossRuns, runs.packets > 0 {
-            let network = (call.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
-            let buffered = audio?.meanJitterBufferDelay ?? 0
-            let delay = Double(options.opus.frameDurationMilliseconds) + 6.5 + (network + buffered) * 1000
-            quality = CallQuality(oneWayDelayMilliseconds: delay, lossRatio: runs.lossRatio, burstRatio: runs.burstRatio,
-                                  codec: .opus(bitrate: Double(options.opus.bitrate)))
-        }
-        return StatsSample(
-            timestamp: time, inboundAudio: audio?.inboundStats().map { [$0] } ?? [],
-            inboundVideo: video?.inboundStats().map { [$0] } ?? [], remoteInbound: remote, quality: quality)
+        return .receiving(at: time, audio: audio?.inboundStats(), video: video?.inboundStats(),
+                          roundTripTime: call.rtcp.statistics.roundTripTime, quality: quality)
     }
 
     /// Creates `path` and its parents, with an error that says which part is in the way.

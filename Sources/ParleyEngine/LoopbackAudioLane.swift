@@ -94,8 +94,10 @@ final class AudioLane {
         return s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)
     }
 
-    /// The played frames as received or lost.
-    var lossRuns: LossRunStatistics? { receiveStream?.lossRuns }
+    /// The E-model's view of the played audio (nil before anything was played).
+    func callQuality(oneWayDelayMilliseconds: Double, bitrate: Double) -> CallQuality? {
+        receiveStream?.callQuality(oneWayDelayMilliseconds: oneWayDelayMilliseconds, bitrate: bitrate)
+    }
 
     var seconds: Double { Double(sendStream.framesEncoded * configuration.frameSize) / Double(configuration.sampleRate) }
 

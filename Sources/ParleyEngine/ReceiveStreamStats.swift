@@ -54,3 +54,34 @@ extension VideoReceiveStream {
         return stats
     }
 }
+
+extension AudioReceiveStream {
+    /// The E-model's view of the played audio so far (its loss runs), for a mouth-to-ear
+    /// delay and bitrate the caller knows; nil before anything was played.
+    func callQuality(oneWayDelayMilliseconds: Double, bitrate: Double) -> CallQuality? {
+        guard lossRuns.packets > 0 else { return nil }
+        return CallQuality(oneWayDelayMilliseconds: oneWayDelayMilliseconds, lossRatio: lossRuns.lossRatio,
+                           burstRatio: lossRuns.burstRatio, codec: .opus(bitrate: bitrate))
+    }
+
+    /// Milliseconds of audio in one frame.
+    var frameMilliseconds: Double { Double(frameSize) * 1000 / Double(sampleRate) }
+}
+
+extension StatsSample {
+    /// A receiving side's sample: its streams' stats, the round trip RTCP measured (as a
+    /// remote-inbound entry of the first stream) and the audio quality.
+    static func receiving(
+        at time: Double, audio: InboundAudioStats?, video: InboundVideoStats?, roundTripTime: Double?,
+        quality: CallQuality?
+    ) -> StatsSample {
+        var remote: [RemoteInboundStats] = []
+        if let roundTripTime, let ssrc = audio?.ssrc ?? video?.ssrc {
+            var stats = RemoteInboundStats(kind: audio != nil ? "audio" : "video", ssrc: ssrc)
+            stats.roundTripTime = roundTripTime
+            remote.append(stats)
+        }
+        return StatsSample(timestamp: time, inboundAudio: audio.map { [$0] } ?? [], inboundVideo: video.map { [$0] } ?? [],
+                           remoteInbound: remote, quality: quality)
+    }
+}
