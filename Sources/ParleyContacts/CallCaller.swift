@@ -27,17 +27,7 @@ public final class CallCaller {
         guard description.utf8.count <= CallOffer.maximumDescriptionBytes else {
             throw ContactsError.other("the session description is longer than \(CallOffer.maximumDescriptionBytes) bytes")
         }
-        let id: [UInt8]
-        if let callID {
-            id = callID
-        } else {
-            id = try contactsSecurity("making a call id") { () throws(SecurityError) in
-                try SecureRandom.bytes(count: CallKeySchedule.callIDLength)
-            }
-        }
-        guard id.count == CallKeySchedule.callIDLength else {
-            throw ContactsError.other("a call id is \(CallKeySchedule.callIDLength) bytes")
-        }
+        let id = try CallSetup.callID(given: callID)
         self.callID = id
         self.ephemeral = try contactsSecurity("making the call's ephemeral key") { () throws(SecurityError) in
             try X25519.generateKeyPair()

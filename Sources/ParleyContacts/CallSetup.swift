@@ -9,6 +9,20 @@ public enum CallSetup {
         try SignalingEnvelopeHeader(parsing: envelope).sessionID
     }
 
+    /// `count` random bytes; `what` names the step in an error.
+    static func random(_ count: Int, _ what: String) throws(ContactsError) -> [UInt8] {
+        try contactsSecurity(what) { () throws(SecurityError) in try SecureRandom.bytes(count: count) }
+    }
+
+    /// The call id given (checked to be 16 bytes), or a random one.
+    static func callID(given: [UInt8]?) throws(ContactsError) -> [UInt8] {
+        guard let given else { return try random(CallKeySchedule.callIDLength, "making a call id") }
+        guard given.count == CallKeySchedule.callIDLength else {
+            throw ContactsError.other("a call id is \(CallKeySchedule.callIDLength) bytes")
+        }
+        return given
+    }
+
     static func reader(_ bytes: [UInt8], what: String) -> InvitationReader {
         InvitationReader(bytes) { reason in
             ContactsError.invalidSignalingMessage("the \(what) is malformed: \(reason)")

@@ -57,22 +57,12 @@ public final class GroupCallHost {
         }
         self.participants = participants
         self.description = description
-        if let callID {
-            guard callID.count == CallKeySchedule.callIDLength else {
-                throw ContactsError.other("a call id is \(CallKeySchedule.callIDLength) bytes")
-            }
-            self.callID = callID
-        } else {
-            self.callID = try Self.random(CallKeySchedule.callIDLength, "making a call id")
-        }
-        self.memberID = try Self.random(GroupRoster.memberIDLength, "making a member id")
+        self.callID = try CallSetup.callID(given: callID)
+        self.memberID = try CallSetup.random(GroupRoster.memberIDLength, "making a member id")
         self.rosterKey = try contactsSecurity("making the roster key") { () throws(SecurityError) in try Ed25519.generateKeyPair() }
         self.ephemeral = try contactsSecurity("making the call's ephemeral key") { () throws(SecurityError) in try X25519.generateKeyPair() }
     }
 
-    static func random(_ count: Int, _ what: String) throws(ContactsError) -> [UInt8] {
-        try contactsSecurity(what) { () throws(SecurityError) in try SecureRandom.bytes(count: count) }
-    }
 
     /// The sealed invitation for one member, on that member's channel (session id = call id).
     public func sealInvite(on channel: SignalingChannel) throws(ContactsError) -> [UInt8] {

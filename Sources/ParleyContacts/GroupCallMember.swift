@@ -40,7 +40,7 @@ public final class GroupCallMember {
             let decline = try channel.seal(SignalingMessage(kind: .hangup, body: CallDecline.encoded(.declined, callID: invite.callID)))
             return .declined(envelope: decline, reason: error)
         }
-        let memberID = try GroupCallHost.random(GroupRoster.memberIDLength, "making a member id")
+        let memberID = try CallSetup.random(GroupRoster.memberIDLength, "making a member id")
         let ephemeral = try contactsSecurity("making the call's ephemeral key") { () throws(SecurityError) in try X25519.generateKeyPair() }
         let join = GroupJoin(callID: invite.callID, memberID: memberID, ephemeralPublicKey: ephemeral.publicKey, description: description)
         let sealed = try channel.seal(SignalingMessage(kind: .answer, body: join.encoded()))
