@@ -88,7 +88,7 @@ public struct SignalingEnvelopeHeader: Equatable, Sendable {
             for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: keyIndex >> UInt32(shift))) }
         }
         bytes += sessionID
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: sequence >> UInt64(shift))) }
+        bytes.appendBigEndian(sequence)
         return bytes
     }
 
@@ -316,7 +316,7 @@ public final class SignalingChannel {
     /// The nonce of `sequence`: big-endian, left-padded with zeros to the algorithm's length.
     static func nonce(sequence: UInt64, algorithm: AEAD.Algorithm) -> [UInt8] {
         var nonce = [UInt8](repeating: 0, count: algorithm.nonceLength - 8)
-        for shift in stride(from: 56, through: 0, by: -8) { nonce.append(UInt8(truncatingIfNeeded: sequence >> UInt64(shift))) }
+        nonce.appendBigEndian(sequence)
         return nonce
     }
 

@@ -106,7 +106,7 @@ public final class SignalingSequenceStore {
             let (limit, overflow) = sequence.addingReportingOverflow(reserveBlock)
             let newLimit = overflow ? UInt64.max : limit
             var bytes = Self.magic
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: newLimit >> UInt64(shift))) }
+            bytes.appendBigEndian(newLimit)
             try DurableFile.write(bytes, to: path)
             reservedLimit = newLimit
         }
