@@ -21,10 +21,23 @@ struct LoopbackCommand: ParsableCommand {
             Audio may be any PCM 16/24-bit or float32 WAV; it is resampled to the Opus rate and \
             mixed to the channel count. Video is an I420 Y4M or a VP8/VP9 IVF.
 
+            With --participants N (2 to 8) it runs a mesh group call instead: every participant \
+            sends to every other under its own pair keys (the group setup of a real call: the \
+            host, participant 0, invites each member over its contact session and signs the \
+            roster), receives N-1 streams through their own jitter buffers, and writes \
+            DIR/p<i>/mix.wav (everyone but itself, as it heard them), DIR/p<i>/grid.y4m (the \
+            others' video, the active speaker highlighted) and one DIR/report.json with every \
+            link's stats. --audio and --video then take one file for everyone or a comma-separated \
+            list with one per participant; a file shared by everyone is rotated, participant i \
+            starting i/N of the way into it. More than 2 participants is the paid tier: the \
+            profile in $PARLEY_HOME must hold a license (`parley license install`).
+
             Examples:
               parley loopback
               parley loopback --audio talk.wav --out /tmp/run --json
               parley loopback --video clip.y4m --video-codec vp9 --video-bitrate 500k
+              parley loopback --participants 3 --network wifi --out /tmp/mesh
+              parley loopback --participants 4 --audio a.wav,b.wav,c.wav,d.wav --join-at 3:2.5 --leave-at 1:6
             """
     )
 
@@ -111,8 +124,15 @@ struct LoopbackCommand: ParsableCommand {
 
     @OptionGroup var statsOptions: StatsOptions
 
+    @OptionGroup var mesh: MeshOptions
+
     func run() throws {
         logging.bootstrap()
+        if mesh.participants != nil {
+            try runMesh()
+            return
+        }
+        try mesh.refuseWithoutParticipants()
         var audioPath = audio
         var videoPath = video
         if audioPath == nil && videoPath == nil {

@@ -165,7 +165,12 @@ public final class AudioMixer {
 
     /// Mixes the inputs set since the last `mix()` into every listener's output, then
     /// clears the inputs.
-    public func mix() {
+    public func mix() { mix(onlyFor: nil) }
+
+    /// Like `mix()`, but computes only `listener`'s output (the others keep their last
+    /// output): what one participant of a mesh call needs from its own mixer, whose own
+    /// slot stays empty because it never receives itself.
+    public func mix(onlyFor: Int?) {
         let frame = samplesPerFrame
         // 1. Loudness of each contribution, after gain and mute.
         var p = 0
@@ -216,6 +221,11 @@ public final class AudioMixer {
         // 4. Each listener: the sum minus their own contribution, limited.
         var listener = 0
         while listener < participants {
+            if let onlyFor, onlyFor != listener {
+                present[listener] = false
+                listener += 1
+                continue
+            }
             let base = listener * frame
             if inMix[listener] {
                 let gain = gains[listener]

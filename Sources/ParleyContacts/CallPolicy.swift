@@ -52,23 +52,31 @@ public enum CallPolicy {
             }
         }
 
-        if participants > freeParticipants {
-            func refuse(_ problem: LicenseProblem) -> ContactsError {
-                .callRefused(.unlicensed(participants: participants, problem))
-            }
-            guard let entitlement else { throw refuse(.missing) }
-            guard let issuerKey else { throw refuse(.noIssuerConfigured) }
-            do {
-                try entitlement.verify(issuerPublicKey: issuerKey, licensee: profileIdentifier, now: now)
-            } catch {
-                if case .invalidLicense(let problem) = error { throw refuse(problem) }
-                throw error
-            }
-            guard participants <= entitlement.maximumParticipants else {
-                throw refuse(.tooSmall(maximum: entitlement.maximumParticipants))
-            }
-        }
+        try checkLicense(participants: participants, profileIdentifier: profileIdentifier, entitlement: entitlement,
+                         issuerKey: issuerKey, now: now)
         return .allowed
+    }
+
+    /// The paid-tier part of `check`: a call of more than `freeParticipants` people needs a
+    /// license for this profile from the configured issuer, valid now and big enough.
+    public static func checkLicense(
+        participants: Int, profileIdentifier: [UInt8], entitlement: Entitlement?, issuerKey: [UInt8]?, now: Date = Date()
+    ) throws(ContactsError) {
+        guard participants > freeParticipants else { return }
+        func refuse(_ problem: LicenseProblem) -> ContactsError {
+            .callRefused(.unlicensed(participants: participants, problem))
+        }
+        guard let entitlement else { throw refuse(.missing) }
+        guard let issuerKey else { throw refuse(.noIssuerConfigured) }
+        do {
+            try entitlement.verify(issuerPublicKey: issuerKey, licensee: profileIdentifier, now: now)
+        } catch {
+            if case .invalidLicense(let problem) = error { throw refuse(problem) }
+            throw error
+        }
+        guard participants <= entitlement.maximumParticipants else {
+            throw refuse(.tooSmall(maximum: entitlement.maximumParticipants))
+        }
     }
 
     /// `check` with the guardian and issuer keys taken from `profile` (`supervisedBy`,

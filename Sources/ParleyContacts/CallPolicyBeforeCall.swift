@@ -73,4 +73,37 @@ extension CallPolicy {
         }
         return .allowed
     }
+
+    /// The host's paid-tier check before it starts a group call of `participants` people
+    /// (itself included): the license installed in the profile directory `directory` must
+    /// be for this profile, from its configured issuer, valid now and big enough. Two
+    /// people need nothing.
+    ///
+    /// - Throws: `ContactsError.callRefused(.unlicensed(…))` saying what is missing;
+    ///   `.other` when there is no profile to hold a license.
+    public static func checkGroupLicense(directory: String, participants: Int, now: Date = Date()) throws(ContactsError) {
+        guard participants > freeParticipants else { return }
+        let store = ProfileStore(directory: directory)
+        guard store.exists else {
+            throw ContactsError.other(
+                "a call of \(participants) people is the paid tier and needs a license, but there is no profile in \(directory): "
+                    + "run `parley init --name NAME --issuer-key KEY`, then `parley license install TOKEN` (set PARLEY_HOME to use another directory)")
+        }
+        let identifier = try store.identifier()
+        let profile = try store.load()
+        let text = try LicenseStore(directory: directory).loadText()
+        var entitlement: Entitlement?
+        if let text {
+            do {
+                entitlement = try Entitlement.parse(text: text)
+            } catch {
+                if case .invalidLicense(let problem) = error {
+                    throw ContactsError.callRefused(.unlicensed(participants: participants, problem))
+                }
+                throw error
+            }
+        }
+        let issuerKey = try profile.issuerKey.map { text throws(ContactsError) in try publicKey(base64: text, what: "license issuer key") }
+        try checkLicense(participants: participants, profileIdentifier: identifier, entitlement: entitlement, issuerKey: issuerKey, now: now)
+    }
 }

@@ -6,6 +6,10 @@ import ParleyRTP
 /// One outgoing Opus stream: a PCM frame in, an SRTP packet out (encode, RFC 7587
 /// payload, RTP with the audio level, protect, send). Buffers are allocated here; sending
 /// a frame allocates nothing.
+///
+/// A mesh call sends the same stream to several peers: each frame is encoded once, then
+/// packetized and protected once per output (`addOutput`), each output being another
+/// peer's `SecureRTPSender` with its own keys and sequence numbers.
 public final class AudioSendStream {
     public let configuration: OpusConfiguration
     public let payloadType: UInt8
@@ -18,8 +22,8 @@ public final class AudioSendStream {
     public private(set) var encodeTimer = CallTimer()
 
     private let encoder: OpusEncoder
-    private let sender: SecureRTPSender
-    private let stream: Int
+    /// Where each frame goes: a sender and its stream index; `active` false once removed.
+    private var outputs: [(sender: SecureRTPSender, stream: Int, active: Bool)] = []
     private var payloader: OpusPayloader
     private var packet: [UInt8]
 
@@ -28,19 +32,40 @@ public final class AudioSendStream {
         self.configuration = configuration
         self.payloadType = payloadType
         self.ssrc = ssrc
-        self.sender = sender
         encoder = try OpusEncoder(configuration: configuration)
         payloader = OpusPayloader(initialTimestamp: initialTimestamp)
         packet = [UInt8](repeating: 0, count: OpusEncoder.maximumPacketSize)
-        stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
+        outputs.reserveCapacity(8)
+        addOutput(sender: sender, initialSequenceNumber: initialSequenceNumber)
+    }
+
+    /// Also sends every later frame through `sender` (another peer of a mesh call), from
+    /// `initialSequenceNumber`. Returns the output's index for `removeOutput`.
+    @discardableResult
+    public func addOutput(sender: SecureRTPSender, initialSequenceNumber: UInt16) -> Int {
+        let stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
+        outputs.append((sender, stream, true))
+        return outputs.count - 1
+    }
+
+    /// Stops sending through output `index` (the peer left). Its statistics stay.
+    public func removeOutput(_ index: Int) {
+        guard outputs.indices.contains(index) else { return }
+        outputs[index].active = false
+    }
+
+    /// The statistics of output `index` (0: the first sender's).
+    public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics {
+        outputs[index].sender.streams[outputs[index].stream]
     }
 
     /// Samples per channel in one frame.
     public var frameSize: Int { configuration.frameSize }
     public var lookahead: Int { encoder.lookahead }
-    public var statistics: SecureRTPSender.StreamStatistics { sender.streams[stream] }
+    public var statistics: SecureRTPSender.StreamStatistics { statistics(output: 0) }
 
-    /// Encodes and sends one frame of `frameSize × channels` interleaved samples.
+    /// Encodes one frame of `frameSize × channels` interleaved samples once and sends it
+    /// through every active output.
     public func send(_ pcm: [Float], now: Double) throws {
         let size = try encodeTimer.measure { try encoder.encode(pcm, into: &packet) }
         framesEncoded += 1
@@ -50,8 +75,14 @@ public final class AudioSendStream {
         let level = Self.audioLevel(pcm)
         try packet.withUnsafeBytes { all in
             guard let payload = try payloader.packetize(UnsafeRawBufferPointer(rebasing: all[0..<size])) else { return }
-            try sender.send(stream: stream, payload: payload.bytes, marker: payload.marker, timestamp: payload.timestamp,
-                            audioLevel: level, now: now)
+            var index = 0
+            while index < outputs.count {
+                let output = outputs[index]
+                index += 1
+                guard output.active else { continue }
+                try output.sender.send(stream: output.stream, payload: payload.bytes, marker: payload.marker,
+                                       timestamp: payload.timestamp, audioLevel: level, now: now)
+            }
         }
     }
 

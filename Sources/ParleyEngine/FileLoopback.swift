@@ -75,6 +75,13 @@ public struct LoopbackProgress: Sendable {
     public var audioFrames: Int
     public var videoFrames: Int
     public var fraction: Double? { totalSeconds.map { $0 > 0 ? min(1, seconds / $0) : 1 } }
+
+    public init(seconds: Double, totalSeconds: Double?, audioFrames: Int, videoFrames: Int) {
+        self.seconds = seconds
+        self.totalSeconds = totalSeconds
+        self.audioFrames = audioFrames
+        self.videoFrames = videoFrames
+    }
 }
 
 /// A call in one process, file to file: encode → RTP → SRTP → link → SRTP → RTP → decode,

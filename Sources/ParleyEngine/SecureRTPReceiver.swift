@@ -18,6 +18,9 @@ public final class SecureRTPReceiver {
         public var unknownPayloadType = 0
         public var notRTP = 0
         public var lastError: String?
+        /// Packets protected under the keys of an earlier roster, still in flight when the
+        /// keys changed, and opened with the retired keys during their grace period.
+        public var packetsOpenedWithRetiredKeys: Int? = nil
 
         /// Packets refused for any reason.
         public var dropped: Int {
@@ -33,7 +36,10 @@ public final class SecureRTPReceiver {
     public weak var tap: PacketTap?
     public var controlHandler: ControlHandler?
 
-    private let srtp: SRTPSession
+    private var srtp: SRTPSession
+    /// The keys before the last `rekey`, accepted until `retiredUntil` (arrival time).
+    private var retired: SRTPSession?
+    private var retiredUntil = -Double.infinity
     private var sinks: [WeakSink] = Array(repeating: WeakSink(), count: 128)
     private var buffer: [UInt8]
     private static let maximumPacket = 1500 + SRTPSession.maximumRTCPTrailerLength
@@ -41,6 +47,16 @@ public final class SecureRTPReceiver {
     public init(srtp: SRTPSession) {
         self.srtp = srtp
         buffer = [UInt8](repeating: 0, count: Self.maximumPacket)
+    }
+
+    /// Opens every later packet with `session` (a mesh call's roster changed: new pair
+    /// keys). Packets still in flight under the old keys are opened with them until
+    /// `graceUntil` (arrival time); after that the old keys are gone and such a packet is
+    /// an authentication failure.
+    public func rekey(_ session: SRTPSession, graceUntil: Double) {
+        retired = srtp
+        retiredUntil = graceUntil
+        srtp = session
     }
 
     /// Sends packets of `payloadType` to `sink` (held weakly: a stream that goes away
@@ -56,6 +72,7 @@ public final class SecureRTPReceiver {
             counters.lastError = "a datagram of \(datagram.count) bytes is larger than any RTP packet Parley accepts"
             return
         }
+        if retired != nil, arrival > retiredUntil { retired = nil }  // grace over: the old keys go
         let kind = RTPPacketClassifier.classify(datagram)
         guard kind == .rtp || kind == .rtcp else {
             counters.notRTP += 1
@@ -63,15 +80,29 @@ public final class SecureRTPReceiver {
         }
         buffer.withUnsafeMutableBytes { out in
             UnsafeMutableRawBufferPointer(rebasing: out[0..<datagram.count]).copyMemory(from: datagram)
-            let length: Int
+            var length: Int
             do {
                 length = kind == .rtcp
                     ? try srtp.unprotectRTCP(out, length: datagram.count)
                     : try srtp.unprotectRTP(out, length: datagram.count)
             } catch {
-                count(error)
-                tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival)
-                return
+                // In flight when the keys changed? Try the retired keys on a fresh copy.
+                guard let old = retired, arrival <= retiredUntil else {
+                    count(error)
+                    tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival)
+                    return
+                }
+                UnsafeMutableRawBufferPointer(rebasing: out[0..<datagram.count]).copyMemory(from: datagram)
+                do {
+                    length = kind == .rtcp
+                        ? try old.unprotectRTCP(out, length: datagram.count)
+                        : try old.unprotectRTP(out, length: datagram.count)
+                    counters.packetsOpenedWithRetiredKeys = (counters.packetsOpenedWithRetiredKeys ?? 0) + 1
+                } catch {
+                    count(error)
+                    tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival)
+                    return
+                }
             }
             let plaintext = UnsafeRawBufferPointer(rebasing: out[0..<length])
             tap?.tap(protected: datagram, plaintext: plaintext, outgoing: false, time: arrival)

@@ -26,7 +26,7 @@ public final class SecureRTPSender {
     public let extensions: RTPExtensionMap
     public weak var tap: PacketTap?
 
-    private let srtp: SRTPSession
+    private var srtp: SRTPSession
     private let transport: PacketTransport
     private var sequenceNumbers: [UInt16] = []
     private var histories: [RTPPacketHistory] = []
@@ -90,6 +90,12 @@ public final class SecureRTPSender {
         streams[stream].retransmittedPackets += 1
         try protectAndSend(stream: stream, length: length, now: now)
         return true
+    }
+
+    /// Protects every later packet with `session` instead (a mesh call's roster changed:
+    /// new pair keys). Sequence numbers and histories go on.
+    public func rekey(_ session: SRTPSession) {
+        srtp = session
     }
 
     /// Finds the stream of `ssrc`.

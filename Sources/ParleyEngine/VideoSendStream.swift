@@ -19,8 +19,8 @@ public final class VideoSendStream {
     public private(set) var lastEncoded = EncodedVideoFrame()
 
     private let encoder: VideoEncoder
-    private let sender: SecureRTPSender
-    private let stream: Int
+    /// Where each frame goes (a mesh call: one per peer); `active` false once removed.
+    private var outputs: [(sender: SecureRTPSender, stream: Int, active: Bool)] = []
     private let packetizer: VideoPacketizer
     private let timestampBase: UInt32
     private var keyframePending = false
@@ -29,16 +29,36 @@ public final class VideoSendStream {
                 initialSequenceNumber: UInt16, initialTimestamp: UInt32) throws {
         self.payloadType = payloadType
         self.ssrc = ssrc
-        self.sender = sender
         encoder = try VideoEncoder(configuration: configuration)
         packetizer = try VideoPacketizer(codec: configuration.codec, width: configuration.width, height: configuration.height)
         timestampBase = initialTimestamp
         lastEncoded = EncodedVideoFrame(capacity: max(1 << 16, VideoFrame.byteCount(width: configuration.width, height: configuration.height)))
-        stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
+        outputs.reserveCapacity(8)
+        addOutput(sender: sender, initialSequenceNumber: initialSequenceNumber)
+    }
+
+    /// Also sends every later frame through `sender` (another peer of a mesh call): each
+    /// frame is encoded once and packetized once per output. Returns the output's index.
+    @discardableResult
+    public func addOutput(sender: SecureRTPSender, initialSequenceNumber: UInt16) -> Int {
+        let stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
+        outputs.append((sender, stream, true))
+        return outputs.count - 1
+    }
+
+    /// Stops sending through output `index` (the peer left).
+    public func removeOutput(_ index: Int) {
+        guard outputs.indices.contains(index) else { return }
+        outputs[index].active = false
+    }
+
+    /// The statistics of output `index` (0: the first sender's).
+    public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics {
+        outputs[index].sender.streams[outputs[index].stream]
     }
 
     public var configuration: VideoEncoderConfiguration { encoder.configuration }
-    public var statistics: SecureRTPSender.StreamStatistics { sender.streams[stream] }
+    public var statistics: SecureRTPSender.StreamStatistics { statistics(output: 0) }
 
     /// The RTP timestamp (90 kHz clock) of frame `index`.
     public func rtpTimestamp(frame index: Int) -> UInt32 {
@@ -71,7 +91,13 @@ public final class VideoSendStream {
         let size = lastEncoded.size
         try lastEncoded.data.withUnsafeBytes { all in
             try packetizer.packetize(frame: UnsafeRawBufferPointer(rebasing: all[0..<size]), keyframe: keyframe) { payload, marker in
-                try sender.send(stream: stream, payload: payload, marker: marker, timestamp: timestamp, now: now)
+                var index = 0
+                while index < outputs.count {
+                    let output = outputs[index]
+                    index += 1
+                    guard output.active else { continue }
+                    try output.sender.send(stream: output.stream, payload: payload, marker: marker, timestamp: timestamp, now: now)
+                }
             }
         }
         return true
