@@ -65,6 +65,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run the jitter-buffer benchmark (virtual clock, seeded traces) instead of the codec cases.")
     var jitter = false
 
+    @Flag(help: "Run the mesh group-call benchmark (6-party audio at complexity 10 and 5, 4-party VP8 640x360) against the bare library calls.")
+    var mesh = false
+
     @Flag(help: "Fewer frames and repetitions: a quick smoke run (CI).")
     var quick = false
 
@@ -74,6 +77,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         if jitter { return try runJitter() }
+        if mesh { return try runMesh() }
         let interactive = isatty(2) != 0
         if BenchmarkReport.currentBuildConfiguration == "debug" {
             standardError("parley: warning: this is a debug build; benchmark numbers are only meaningful from "
@@ -95,6 +99,56 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(Self.table(report))
+        }
+        if let output {
+            do {
+                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                standardError("parley: error: cannot write the report to \(output): \(error.localizedDescription); "
+                    + "check that its directory exists and is writable")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    /// `--mesh`: the mesh call against the bare calls, a table or the JSON report.
+    private func runMesh() throws {
+        if BenchmarkReport.currentBuildConfiguration == "debug" {
+            standardError("parley: warning: this is a debug build; benchmark numbers are only meaningful from "
+                + "`swift build -c release`")
+        }
+        let report: MeshBenchmarkReport
+        do {
+            report = try MeshBenchmark.run(quick: quick) { step in
+                if !json { standardError("parley bench --mesh: \(step)…") }
+            }
+        } catch {
+            standardError("parley: error: the mesh benchmark failed: \(error)")
+            throw ExitCode.failure
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(report)
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            func f(_ v: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", v) }
+            print("parley bench --mesh (\(report.buildConfiguration) build, \(report.machine.cpuModel), \(report.machine.coreCount) cores)")
+            print("audio: one thread; bare = libopus + libsrtp2 calls only (N encodes, N(N-1) protects, unprotects, decodes per 20 ms tick)")
+            for c in report.audio {
+                print("  \(c.parties)-party complexity \(c.complexity): mesh \(f(c.meshMicrosecondsPerTick, 0)) µs/tick (\(f(c.mesh.realtimeFactor, 1))x real time), "
+                    + "bare \(f(c.bareMicrosecondsPerTick, 0)) µs/tick (\(f(c.bare.realtimeFactor, 1))x), ratio \(f(c.ratio, 3)) "
+                    + (c.ratio <= 1.10 ? "(goal ≤ 1.10 met)" : "(ABOVE the 1.10 goal)"))
+            }
+            if let v = report.video {
+                print("video: \(v.parties)-party VP8 \(v.width)x\(v.height) \(f(v.frameRate, 0)) fps, \(v.threads) libvpx threads, \(v.frames) frames")
+                print("  mesh \(f(v.mesh.realtimeFactor, 2))x real time " + (v.mesh.realtimeFactor >= 1.5 ? "(goal ≥ 1.5 met)" : "(BELOW the 1.5 goal)")
+                    + ", bare libvpx \(f(v.bare.realtimeFactor, 2))x, ratio \(f(v.ratio, 3))")
+            }
+            if let rss = report.residentMegabytesAfterAudioMesh {
+                print("memory: \(f(rss, 1)) MB resident after the audio mesh " + (rss <= 64 ? "(goal ≤ 64 MB met)" : "(ABOVE 64 MB)")
+                    + (report.peakResidentMegabytes.map { ", peak \(f($0, 1)) MB" } ?? ""))
+            }
         }
         if let output {
             do {

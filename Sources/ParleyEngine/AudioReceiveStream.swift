@@ -49,6 +49,7 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     /// Frames recovered from in-band FEC (`.adaptive`).
     public private(set) var framesRecoveredByFEC = 0
     private var pullOutput: [Float] = []
+    private var insertScratch = [UInt8](repeating: 0, count: 1500)
 
     /// Receives each decoded or concealed frame (interleaved, valid during the call).
     public typealias Sink = (ArraySlice<Float>) -> Void
@@ -94,7 +95,13 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
         if let jitterBuffer {
             do {
                 let (opus, _) = try depayloader.depacketize(payload: UnsafeRawBufferPointer(rebasing: bytes[view.payloadRange]))
-                jitterBuffer.insert(Array(opus)[...], sequenceNumber: view.header.sequenceNumber,
+                // Through a buffer made once (the jitter buffer copies the bytes it keeps):
+                // no allocation per packet.
+                let count = min(opus.count, insertScratch.count)
+                insertScratch.withUnsafeMutableBytes { scratch in
+                    if count > 0 { scratch.baseAddress!.copyMemory(from: opus.baseAddress!, byteCount: count) }
+                }
+                jitterBuffer.insert(insertScratch[0..<count], sequenceNumber: view.header.sequenceNumber,
                                     timestamp: view.header.timestamp, ssrc: view.header.ssrc, arrival: arrival)
             } catch {
                 decodeErrors += 1

@@ -211,6 +211,13 @@ public final class MeshSession {
     public var signalingAlgorithm: String? { keying.signalingAlgorithm?.rawValue }
     public var rosterVersion: UInt32 { keying.rosterVersion }
 
+    /// RTCP reports sent so far over every connection.
+    public var rtcpReportsSent: Int {
+        members.reduce(0) { sum, m in
+            sum + m.connections.reduce(0) { $0 + ($1?.rtcp?.statistics.reportsSent ?? 0) } + m.closedConnections.count * 0
+        }
+    }
+
     /// Whether participant `i` is in the call now.
     public func isInCall(_ i: Int) -> Bool { members[i].state == .inCall }
 
@@ -454,21 +461,27 @@ public final class MeshSession {
     /// timers), in time order. `sending` false: nothing new is sent (the call is draining).
     public func run(until end: Double, sending: Bool = true) throws {
         let frame = Double(configuration.opus.frameDurationMilliseconds) / 1000
+        let hasVideo = configuration.videoCodec != nil
         while true {
+            // Index loops: iterating the arrays themselves allocates in unoptimized builds.
             var next = Double.infinity
             if sending { next = min(next, nextAudio) }
             next = min(next, nextPlayout, nextTick)
-            if configuration.videoCodec != nil {
-                next = min(next, nextGrid)
-                if sending {
-                    for member in members where member.state == .inCall && member.sendVideo != nil && !member.videoEnded {
-                        next = min(next, nextVideo[member.index])
-                    }
+            if hasVideo { next = min(next, nextGrid) }
+            var i = 0
+            while i < members.count {
+                let member = members[i]
+                i += 1
+                guard member.state == .inCall else { continue }
+                if sending && hasVideo && member.sendVideo != nil && !member.videoEnded {
+                    next = min(next, nextVideo[member.index])
                 }
-            }
-            for member in members where member.state == .inCall {
-                for case let connection? in member.connections where connection.isOpen {
-                    if let arrival = connection.link.nextArrival { next = min(next, arrival) }
+                var j = 0
+                while j < member.connections.count {
+                    if let connection = member.connections[j], connection.isOpen, let arrival = connection.link.nextArrival {
+                        next = min(next, arrival)
+                    }
+                    j += 1
                 }
             }
             guard next <= end else { break }
@@ -477,8 +490,12 @@ public final class MeshSession {
                 try sendAudio()
                 nextAudio += frame
             }
-            if sending, configuration.videoCodec != nil {
-                for member in members where member.state == .inCall && member.sendVideo != nil && !member.videoEnded && nextVideo[member.index] <= now {
+            if sending && hasVideo {
+                var k = 0
+                while k < members.count {
+                    let member = members[k]
+                    k += 1
+                    guard member.state == .inCall, member.sendVideo != nil, !member.videoEnded, nextVideo[member.index] <= now else { continue }
                     try sendVideo(member)
                     nextVideo[member.index] += 1 / max(1, member.io.videoFrameRate)
                 }
@@ -493,7 +510,7 @@ public final class MeshSession {
                 pumpLinks()
                 nextTick += 0.010
             }
-            if configuration.videoCodec != nil, nextGrid <= now {
+            if hasVideo, nextGrid <= now {
                 try composeGrids()
                 nextGrid += gridInterval
             }

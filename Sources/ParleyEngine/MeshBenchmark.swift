@@ -1,0 +1,192 @@
+import Foundation
+import ParleyCodecs
+import ParleyCore
+import ParleySecurity
+
+/// `parley bench --mesh`: a mesh call in one process, measured against the bare library
+/// calls for the same work (`MeshBareCalls`) in the same run.
+public struct MeshBenchmarkReport: Codable, Sendable {
+    /// The whole engine's side of one case.
+    public struct Measurement: Codable, Sendable {
+        public var mediaSeconds: Double
+        /// CPU time of the thread running the call (audio) — the mesh runs on one thread.
+        public var cpuSeconds: Double
+        public var wallSeconds: Double
+        /// media / CPU (audio), media / wall (video: libvpx worker threads).
+        public var realtimeFactor: Double
+    }
+
+    public struct AudioCase: Codable, Sendable {
+        public var parties: Int
+        public var complexity: Int
+        public var ticks: Int
+        public var srtpSuite: String
+        /// The bare libopus + libsrtp2 calls: N encodes, N(N−1) protects, unprotects and
+        /// decodes per 20 ms tick.
+        public var bare: MeshBareMeasurement
+        /// The mesh engine doing the same plus RTP, jitter buffers, mixing, active speaker,
+        /// RTCP and the event loop.
+        public var mesh: Measurement
+        /// mesh CPU / bare CPU (goal ≤ 1.10).
+        public var ratio: Double
+        /// CPU per 20 ms tick, microseconds.
+        public var meshMicrosecondsPerTick: Double
+        public var bareMicrosecondsPerTick: Double
+    }
+
+    public struct VideoCase: Codable, Sendable {
+        public var parties: Int
+        public var width: Int
+        public var height: Int
+        public var frameRate: Double
+        public var frames: Int
+        public var threads: Int
+        public var bare: MeshBareMeasurement
+        /// The mesh with audio too, RTP/SRTP per link, frame buffers and one grid
+        /// composed per participant per frame (goal: real-time factor ≥ 1.5).
+        public var mesh: Measurement
+        /// mesh wall time / bare wall time.
+        public var ratio: Double
+    }
+
+    public var buildConfiguration: String
+    public var machine: BenchmarkReport.Machine
+    public var audio: [AudioCase]
+    public var video: VideoCase?
+    /// Resident memory after the 6-party audio mesh ran (VmRSS), and the process's peak
+    /// (VmHWM, which includes the video case when it ran), MB.
+    public var residentMegabytesAfterAudioMesh: Double?
+    public var peakResidentMegabytes: Double?
+}
+
+public enum MeshBenchmark {
+    /// Runs the audio cases (6 parties, complexity 10 and 5) and, unless `audioOnly`, the
+    /// 4-party VP8 640x360 video case. `quick`: fewer ticks (a smoke run).
+    public static func run(quick: Bool, audioOnly: Bool = false, progress: (String) -> Void = { _ in }) throws -> MeshBenchmarkReport {
+        var audio: [MeshBenchmarkReport.AudioCase] = []
+        let ticks = quick ? 100 : 1500
+        for complexity in [10, 5] {
+            progress("6-party audio mesh, complexity \(complexity), \(ticks) ticks")
+            audio.append(try audioCase(parties: 6, complexity: complexity, ticks: ticks))
+        }
+        let afterAudio = residentMegabytes(field: "VmRSS")
+        var video: MeshBenchmarkReport.VideoCase?
+        if !audioOnly {
+            progress("4-party VP8 640x360 video mesh")
+            video = try videoCase(parties: 4, frames: quick ? 20 : 150, threads: 2)
+        }
+        return MeshBenchmarkReport(
+            buildConfiguration: BenchmarkReport.currentBuildConfiguration, machine: BenchmarkReport.Machine.current(),
+            audio: audio, video: video, residentMegabytesAfterAudioMesh: afterAudio,
+            peakResidentMegabytes: residentMegabytes(field: "VmHWM"))
+    }
+
+    /// Each party's frames: the benchmark speech, each party starting elsewhere in it.
+    static func partyFrames(parties: Int, frames: Int, opus: OpusConfiguration) -> [[[Float]]] {
+        let all = BenchmarkSignals.speechFrames(sampleRate: opus.sampleRate, frameSize: opus.frameSize, frames: frames * 2)
+        return (0..<parties).map { p in
+            let offset = p * frames / parties
+            return Array(all[offset..<(offset + frames)])
+        }
+    }
+
+    /// A session of `parties` fed from memory, its mixes thrown away.
+    static func session(parties: Int, opus: OpusConfiguration, frames: [[[Float]]], video: [[VideoFrame]]? = nil,
+                        threads: Int = 1) throws -> MeshSession {
+        var configuration = MeshConfiguration(participants: parties, opus: opus)
+        var ios: [MeshMemberIO] = []
+        for p in 0..<parties {
+            var index = 0
+            let mine = frames[p]
+            var io = MeshMemberIO(
+                name: "p\(p)",
+                readAudio: { frame in
+                    guard index < mine.count else { return 0 }
+                    let source = mine[index]
+                    index += 1
+                    var i = 0
+                    while i < frame.count { frame[i] = source[i]; i += 1 }
+                    return frame.count / opus.channels
+                },
+                writeMix: { _ in })
+            if let video {
+                var shown = 0
+                let pictures = video[p]
+                io.readVideo = { picture in
+                    guard shown < pictures.count else { return false }
+                    picture = pictures[shown]
+                    shown += 1
+                    return true
+                }
+                io.videoWidth = pictures[0].width
+                io.videoHeight = pictures[0].height
+                io.videoFrameRate = 30
+                io.writeGrid = { _ in }
+            }
+            ios.append(io)
+        }
+        if video != nil {
+            configuration.videoCodec = .vp8
+            configuration.videoBitrateKbps = 800
+            configuration.videoThreads = threads
+        }
+        let session = try MeshSession(configuration: configuration, members: ios)
+        try session.join(Array(0..<parties))
+        return session
+    }
+
+    public static func audioCase(parties: Int, complexity: Int, ticks: Int) throws -> MeshBenchmarkReport.AudioCase {
+        var opus = OpusConfiguration()
+        opus.complexity = complexity
+        let warmup = 50
+        let frames = partyFrames(parties: parties, frames: warmup + ticks, opus: opus)
+        let bare = try MeshBareCalls.audioMesh(configuration: opus, suite: .default,
+                                               frames: frames.map { Array($0[warmup...]) })
+        let session = try session(parties: parties, opus: opus, frames: frames)
+        try session.run(until: Double(warmup) * 0.020 - 0.001)
+        let cpu0 = BenchmarkClock.threadCPUSeconds()
+        let wall0 = BenchmarkClock.monotonicSeconds()
+        try session.run(until: Double(warmup + ticks) * 0.020 - 0.001)
+        let cpu = BenchmarkClock.threadCPUSeconds() - cpu0
+        let wall = BenchmarkClock.monotonicSeconds() - wall0
+        session.hangUp()
+        let media = Double(ticks) * 0.020
+        let mesh = MeshBenchmarkReport.Measurement(mediaSeconds: media, cpuSeconds: cpu, wallSeconds: wall,
+                                                   realtimeFactor: cpu > 0 ? media / cpu : 0)
+        return MeshBenchmarkReport.AudioCase(
+            parties: parties, complexity: complexity, ticks: ticks, srtpSuite: SRTPSuite.default.rawValue, bare: bare, mesh: mesh,
+            ratio: bare.cpuSeconds > 0 ? cpu / bare.cpuSeconds : 0,
+            meshMicrosecondsPerTick: cpu / Double(ticks) * 1e6, bareMicrosecondsPerTick: bare.cpuSeconds / Double(ticks) * 1e6)
+    }
+
+    public static func videoCase(parties: Int, frames: Int, threads: Int) throws -> MeshBenchmarkReport.VideoCase {
+        let clip = BenchmarkSignals.movingClip(width: 640, height: 360, frames: frames * 2)
+        let pictures = (0..<parties).map { p in Array(clip[(p * frames / parties)..<(p * frames / parties + frames)]) }
+        let bare = try MeshBareCalls.videoMesh(codec: .vp8, frames: pictures, frameRate: 30, bitrateKbps: 800, cpuUsed: -6, threads: threads)
+        let opus = OpusConfiguration()
+        let ticks = frames * 50 / 30 + 1
+        let audio = partyFrames(parties: parties, frames: ticks, opus: opus)
+        let session = try session(parties: parties, opus: opus, frames: audio, video: pictures, threads: threads)
+        let wall0 = BenchmarkClock.monotonicSeconds()
+        let cpu0 = BenchmarkClock.threadCPUSeconds()
+        try session.run(until: Double(frames) / 30 - 0.001)
+        let wall = BenchmarkClock.monotonicSeconds() - wall0
+        let cpu = BenchmarkClock.threadCPUSeconds() - cpu0
+        session.hangUp()
+        let media = Double(frames) / 30
+        return MeshBenchmarkReport.VideoCase(
+            parties: parties, width: 640, height: 360, frameRate: 30, frames: frames, threads: threads, bare: bare,
+            mesh: .init(mediaSeconds: media, cpuSeconds: cpu, wallSeconds: wall, realtimeFactor: wall > 0 ? media / wall : 0),
+            ratio: bare.wallSeconds > 0 ? wall / bare.wallSeconds : 0)
+    }
+
+    /// A field of /proc/self/status in MB (nil where there is none).
+    static func residentMegabytes(field: String) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            let number = line.split(separator: " ").compactMap { Double($0) }.first
+            return number.map { $0 / 1024 }
+        }
+        return nil
+    }
+}
