@@ -294,10 +294,12 @@ public final class MeshLoopback {
                 }
                 progress(t, callSeconds)
             }
-            // What is still in flight and in the jitter buffers plays out (at most 2 s).
+            // What is still in flight and in the jitter buffers plays out (at most 2 s), one
+            // 20 ms pull at a time, so that nothing is played (and counted as concealed)
+            // after the last packet.
             var drain = callSeconds
             while session.isDraining && drain < callSeconds + 2 {
-                drain += 0.1
+                drain += 0.020
                 try session.run(until: drain, sending: false)
             }
         } catch {

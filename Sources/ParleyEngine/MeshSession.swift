@@ -506,7 +506,7 @@ public final class MeshSession {
                 nextPlayout += 0.020
             }
             if nextTick <= now {
-                timers()
+                timers(reporting: sending)
                 pumpLinks()
                 nextTick += 0.010
             }
@@ -591,8 +591,9 @@ public final class MeshSession {
         }
     }
 
-    /// Every 10 ms: RTCP, NACK retries, frames waiting; peers that went silent.
-    private func timers() {
+    /// Every 10 ms: RTCP (not while the call drains at its end: no new packets then), NACK
+    /// retries, frames waiting; peers that went silent.
+    private func timers(reporting: Bool) {
         var i = 0
         while i < members.count {
             let member = members[i]
@@ -603,7 +604,7 @@ public final class MeshSession {
                 let remote = j
                 j += 1
                 guard let connection = member.connections[remote], connection.isOpen else { continue }
-                connection.rtcp.tick(now: now)
+                if reporting { connection.rtcp.tick(now: now) }
                 if let video = connection.video {
                     video.roundTripTime = connection.rtcp.statistics.roundTripTime
                     video.tick(now: now)

@@ -139,7 +139,6 @@ struct MeshCallTests {
             let mix = try run.mix(p)
             for q in 0..<n {
                 let c = MeshSignals.correlation(inputs[q], mix)
-                print("mesh-self p\(p) q\(q) corr \(String(format: "%.3f", c.correlation)) lag \(c.delayMilliseconds) ms")
                 if q == p {
                     // Measured: |own| ≤ 0.005 (the talkers' tones are at distinct frequencies,
                     // so with the own voice absent the correlation is at noise level); 0.2
@@ -197,7 +196,6 @@ struct MeshCallTests {
             #expect(mix.count >= Int(seconds * 48_000))
             let peak = mix.reduce(Float(0)) { max($0, abs($1)) }
             let overKnee = mix.filter { abs($0) > 0.708 }.count
-            print("mesh-limiter p\(p) peak \(peak) samples above knee \(overKnee) of \(mix.count)")
             #expect(mix.allSatisfy { $0.isFinite && $0 >= -1 && $0 <= 1 }, "p\(p) mix peak \(peak)")
             // The inputs really were loud enough to need the limiter.
             #expect(overKnee > 0)
@@ -217,7 +215,6 @@ struct MeshCallTests {
         let run = try runMesh([quiet, one, two], label: "speaker")
         #expect(run.report.completed)
         let changes = run.report.members[0].speakerChanges
-        print("mesh-speaker p0 changes \(changes.map { "\($0.time)s p\($0.participant)" })")
         #expect(changes.map(\.participant) == [1, 2], "\(changes)")
         if changes.count == 2 {
             #expect(changes[0].time < 1.5)
@@ -243,9 +240,6 @@ struct MeshCallTests {
         #expect(report.completed, "\(report.error ?? "")")
         // Start (0, 1, 2), 3 joins, 1 leaves.
         #expect(report.rosterVersions >= 3, "roster versions \(report.rosterVersions)")
-        for link in report.links {
-            print("mesh-join link \(link.from)->\(link.to) open \(link.openedAt) closed \(link.closedAt.map { "\($0)" } ?? "-") \(link.closeReason ?? "") rx \(link.audio?.packetsReceived ?? -1) auth \(link.receiver.srtpAuthenticationFailures)")
-        }
         for other in [0, 1, 2] {
             for (from, to) in [(3, other), (other, 3)] {
                 let link = try #require(run.link(from: from, to: to), "no link \(from)->\(to)")
@@ -273,11 +267,9 @@ struct MeshCallTests {
         }
         let mix0 = try run.mix(0)
         let mix3 = try run.mix(3)
-        print("mesh-join mix lengths p0 \(mix0.count) p3 \(mix3.count)")
         #expect(mix3.count == mix0.count, "p3's mix has \(mix3.count) samples, p0's \(mix0.count)")
         let before = MeshSignals.rms(mix3[0..<min(mix3.count, 48_000)])
         let after = MeshSignals.rms(mix3[min(mix3.count, 60_000)..<min(mix3.count, 140_000)])
-        print("mesh-join p3 rms before \(before) after \(after)")
         #expect(before < 1e-4, "p3 heard something before joining: rms \(before)")
         #expect(after > 0.05, "p3 hears nothing after joining: rms \(after)")
         // After 2.5 s p0 hears nothing of p1 (gone since 2 s; the jitter buffer is well under 0.5 s).
@@ -286,7 +278,6 @@ struct MeshCallTests {
         let c = MeshSignals.correlation(reference, tail, maxLag: 0.3)
         // And p2's voice is still there, as a control.
         let control = MeshSignals.correlation(Array(inputs[2][120_000 - 14_400..<144_000]), tail, maxLag: 0.3)
-        print("mesh-join p0 tail corr with p1 \(c.correlation), with p2 \(control.correlation)")
         #expect(abs(c.correlation) < 0.2, "p0 still hears p1 after 2.5 s: \(c.correlation)")
         #expect(control.correlation > 0.3, "control: p0 should still hear p2: \(control.correlation)")
     }
@@ -304,7 +295,6 @@ struct MeshCallTests {
         #expect(report.completed, "\(report.error ?? "")")
         for to in [0, 1] {
             let link = try #require(run.link(from: 2, to: to))
-            print("mesh-vanish 2->\(to) closed \(link.closedAt ?? -1) \(link.closeReason ?? "")")
             let closed = try #require(link.closedAt)
             // Its last packet left at 0.98 s (the last 20 ms frame before 1.0 s) and arrived at
             // once (perfect links): the timeout fires 0.5 s later, at the next 10 ms tick.
@@ -313,7 +303,6 @@ struct MeshCallTests {
             #expect((link.closeReason ?? "").contains("nothing arrived"), "\(link.closeReason ?? "")")
         }
         let timeouts = report.events.filter { $0.kind == .timedOut }
-        print("mesh-vanish events \(report.events)")
         #expect(timeouts.contains { $0.participant == 2 && $0.observer == 0 })
         #expect(timeouts.contains { $0.participant == 2 && $0.observer == 1 })
         #expect(!report.events.contains { $0.kind == .left && $0.participant == 2 && $0.observer != 2 }, "a BYE was seen from p2")
@@ -343,20 +332,16 @@ struct MeshCallTests {
             #expect(link.quality?.mos != nil, "\(link.from)->\(link.to) has no MOS")
         }
         let mos = report.links.compactMap { $0.quality?.mos }
-        print("mesh-eight mos min \(mos.min() ?? -1) max \(mos.max() ?? -1) lost \(report.summary.audioPacketsLost) received \(report.summary.audioPacketsReceived)")
-        // Measured: MOS 1.62–2.20 although only 23 of 5600 packets were lost: see
-        // losslessLinksAreRatedLossless below for why (a bug); so only the range is checked.
-        #expect(mos.allSatisfy { $0 >= 1 && $0 <= 5 })
+        // Measured: MOS 2.89–3.58 per link with 23 of 5600 packets lost (wifi's jitter
+        // makes the jitter buffers conceal and stretch now and then).
+        #expect(mos.allSatisfy { $0 >= 2.5 && $0 <= 5 }, "MOS per link \(mos.min() ?? 0)…\(mos.max() ?? 0)")
     }
 
-    /// Engine bug (see the report): after the inputs end, `MeshLoopback.run` drains in
-    /// 0.1 s steps while `MeshSession.isDraining`; with network delay and many links some
-    /// packet (RTCP) is nearly always in flight, so draining goes on after the jitter
-    /// buffers are empty and every pull conceals (`.expand`), which `AudioReceiveStream`
-    /// records in `lossRuns` as a lost frame. Measured with 8 people on a lossless
-    /// `delay=5ms` network, 2 s: 19 concealed frames per link, quality lossRatio ≈ 0.18,
-    /// MOS ≈ 1.6 with 0 packets lost (with 5 people on `wifi`: 0–4 frames, MOS 4.1; on
-    /// perfect links always 4 frames, lossRatio ≈ 0.04).
+    /// Nothing lost means nothing concealed: at the end of the call the loopback drains
+    /// one 20 ms pull at a time, without new RTCP, and stops when the jitter buffers and
+    /// links are empty, so no pull after the last packet is counted as a lost frame. (It
+    /// once drained in 0.1 s steps while RTCP kept some packet in flight: 19 concealed
+    /// frames per link, MOS 1.6, with 0 packets lost.)
     @Test("a lossless delayed network rates every link as (nearly) lossless")
     func losslessLinksAreRatedLossless() throws {
         let n = 8
@@ -368,14 +353,12 @@ struct MeshCallTests {
             options.configuration.networkSeed = 7
         }
         let ratios = run.report.links.map { $0.quality?.lossRatio ?? 1 }
-        print("mesh-lossless lossRatio min \(ratios.min() ?? -1) max \(ratios.max() ?? -1) concealed \(run.report.summary.concealedSamples / 960) frames")
         #expect(run.report.completed)
         #expect(run.report.summary.audioPacketsLost == 0)
-        withKnownIssue("drain-time concealment is counted as packet loss in the E-model rating") {
-            // Nothing was lost: a couple of concealed frames at the very end at most.
-            let bad = run.report.links.filter { ($0.quality?.lossRatio ?? 1) > 0.05 }
-            #expect(bad.isEmpty, "\(bad.count) of 56 lossless links rated with lossRatio up to \(ratios.max() ?? 0), MOS down to \(run.report.summary.minimumMOS ?? 0)")
-        }
+        // Measured after the fix: lossRatio 0 and 0 concealed frames on all 56 links.
+        #expect(run.report.summary.concealedSamples == 0, "\(run.report.summary.concealedSamples) samples concealed")
+        let bad = run.report.links.filter { ($0.quality?.lossRatio ?? 1) > 0.01 }
+        #expect(bad.isEmpty, "\(bad.count) of 56 lossless links rated with lossRatio up to \(ratios.max() ?? 0), MOS down to \(run.report.summary.minimumMOS ?? 0)")
     }
 
     // MARK: 7. Bad input
@@ -441,7 +424,6 @@ struct MeshCallTests {
                 if frame.data[0..<frame.lumaCount].contains(where: { $0 > 40 }) { lit += 1 }
             }
             // Measured: 17 grid frames each, all showing the other's picture; 15 frames decoded.
-            print("mesh-video p\(p) grid frames \(frames), with a picture \(lit), framesDecoded \(report.links.first { $0.to == p }?.video?.framesDecoded ?? -1)")
             #expect(frames > 0 && frames == report.members[p].gridFramesWritten)
             #expect(lit > 0, "p\(p)'s grid never showed the other's picture")
             #expect((report.links.first { $0.to == p }?.video?.framesDecoded ?? 0) > 0)
@@ -469,7 +451,6 @@ struct MeshCallTests {
         let mix0 = try MeshSignals.readWAV(out.appendingPathComponent("p0/mix.wav").path)
         let reference = MeshSignals.talker(1, seconds: 2)
         let c = MeshSignals.correlation(reference, mix0)
-        print("mesh-rates p0 hears p1: corr \(c.correlation) lag \(c.delayMilliseconds) ms")
         #expect(c.correlation > 0.3, "\(c.correlation)")
         let mixInfo = try WAVReader(path: out.appendingPathComponent("p0/mix.wav").path).info
         #expect(mixInfo.format.sampleRate == 48_000)
