@@ -68,6 +68,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run the mesh group-call benchmark (6-party audio at complexity 10 and 5, 4-party VP8 640x360) against the bare library calls.")
     var mesh = false
 
+    @Flag(help: "With --mesh: only the audio cases.")
+    var audioOnly = false
+
     @Flag(help: "Fewer frames and repetitions: a quick smoke run (CI).")
     var quick = false
 
@@ -119,7 +122,7 @@ struct BenchCommand: ParsableCommand {
         }
         let report: MeshBenchmarkReport
         do {
-            report = try MeshBenchmark.run(quick: quick) { step in
+            report = try MeshBenchmark.run(quick: quick, audioOnly: audioOnly) { step in
                 if !json { standardError("parley bench --mesh: \(step)…") }
             }
         } catch {

@@ -156,6 +156,17 @@ public final class AudioMixer {
         givenLevels[participant] = audioLevel ?? 255
     }
 
+    /// Gives the RFC 6464 level (-dBov, 0...127) of `participant`'s input set this tick,
+    /// when it is known only after the frame was set (a jitter buffer says which packet it
+    /// played); the mixer then ranks it by this level instead of measuring its RMS.
+    public func setAudioLevel(_ level: UInt8, for participant: Int) throws(ConferenceError) {
+        try check(participant)
+        guard level <= 127 else {
+            throw .invalidAudioSetting(field: "audioLevel", value: "\(level)", expected: "an RFC 6464 level, 0...127 (-dBov)")
+        }
+        givenLevels[participant] = level
+    }
+
     /// `setInput` for an array.
     public func setInput(_ samples: [Float], for participant: Int, audioLevel: UInt8? = nil) throws(ConferenceError) {
         try samples.withUnsafeBufferPointer { (pointer) throws(ConferenceError) in

@@ -30,7 +30,7 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public private(set) var framesConcealed = 0
     public private(set) var latePackets = 0
     public private(set) var decodeErrors = 0
-    public private(set) var decodeTimer = CallTimer()
+    public internal(set) var decodeTimer = CallTimer()
     /// RFC 3550 statistics of the stream (loss, jitter).
     public internal(set) var statistics = ReceiverStatistics()
     public private(set) var ssrc: UInt32?

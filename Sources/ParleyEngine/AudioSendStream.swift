@@ -19,7 +19,7 @@ public final class AudioSendStream {
     public private(set) var bytesEncoded = 0
     public private(set) var discontinuousFrames = 0
     public private(set) var packetSizes = RunningSummary()
-    public private(set) var encodeTimer = CallTimer()
+    public internal(set) var encodeTimer = CallTimer()
 
     private let encoder: OpusEncoder
     /// Where each frame goes: a sender and its stream index; `active` false once removed.
@@ -43,7 +43,10 @@ public final class AudioSendStream {
     /// `initialSequenceNumber`. Returns the output's index for `removeOutput`.
     @discardableResult
     public func addOutput(sender: SecureRTPSender, initialSequenceNumber: UInt16) -> Int {
-        let stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
+        // Audio is not retransmitted (a late frame is concealed, not asked for again): a
+        // short history is enough, and keeps a mesh call's memory small.
+        let stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber,
+                                      historyCapacity: Self.historyCapacity)
         outputs.append((sender, stream, true))
         return outputs.count - 1
     }
@@ -58,6 +61,9 @@ public final class AudioSendStream {
     public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics {
         outputs[index].sender.streams[outputs[index].stream]
     }
+
+    /// RTP packets kept per output for a retransmission request.
+    static let historyCapacity = 64
 
     /// Samples per channel in one frame.
     public var frameSize: Int { configuration.frameSize }

@@ -62,6 +62,7 @@ final class MeshConnection {
             sampleRate: opus.sampleRate, channels: opus.channels, frameDurationMilliseconds: opus.frameDurationMilliseconds,
             receiver: receiver, payloadType: MediaProfile.audioPayloadType,
             playout: .adaptive(configuration, senderUsesFEC: opus.inbandFEC), sink: audioSink)
+        stream.decodeTimer.isEnabled = false  // no CPU clock reads per frame
         audio = stream
         levels = AudioLevelTap(stream: stream, timestampPerFrame: UInt32(OpusPayload.clockRate * opus.frameDurationMilliseconds / 1000))
         receiver.register(payloadType: MediaProfile.audioPayloadType, sink: levels)

@@ -336,8 +336,10 @@ public final class MeshSession {
             connection.audioOutput = stream.addOutput(sender: connection.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
         } else {
             let id = member.audioIdentity
-            member.sendAudio = try AudioSendStream(configuration: opus, sender: connection.sender, payloadType: MediaProfile.audioPayloadType,
-                                                   ssrc: id.ssrc, initialSequenceNumber: id.sequenceNumber, initialTimestamp: id.timestamp)
+            let stream = try AudioSendStream(configuration: opus, sender: connection.sender, payloadType: MediaProfile.audioPayloadType,
+                                             ssrc: id.ssrc, initialSequenceNumber: id.sequenceNumber, initialTimestamp: id.timestamp)
+            stream.encodeTimer.isEnabled = false  // no CPU clock reads per frame
+            member.sendAudio = stream
             connection.audioOutput = 0
         }
         if let codec = configuration.videoCodec, member.io.readVideo != nil {
@@ -579,7 +581,12 @@ public final class MeshSession {
                 j += 1
                 guard let connection = member.connections[remote], connection.isOpen, let stream = connection.audio else { continue }
                 let result = stream.pull(now: now)  // the sink hands the frame to the mixer
-                try member.detector.setLevel(connection.level(of: result), for: remote)
+                let level = connection.level(of: result)
+                if result?.decodedTimestamp != nil {
+                    // Ranked by the sender's RFC 6464 level; concealment or silence: by RMS.
+                    try member.mixer.setAudioLevel(level, for: remote)
+                }
+                try member.detector.setLevel(level, for: remote)
             }
             member.mixer.mix(onlyFor: member.index)
             if let event = member.detector.advance() {

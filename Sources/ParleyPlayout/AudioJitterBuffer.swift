@@ -197,11 +197,15 @@ public final class AudioJitterBuffer {
             fifoCount = need
         }
         let n = need * channels
-        var i = 0
-        while i < n { output[i] = fifo[i]; i += 1 }
         let remaining = (fifoCount - need) * channels
-        i = 0
-        while i < remaining { fifo[i] = fifo[i + n]; i += 1 }
+        // Block copies through pointers: element by element, each write to an array held by
+        // the class is a uniqueness and bounds check (a measurable share of a mesh call).
+        fifo.withUnsafeMutableBufferPointer { fifo in
+            output.withUnsafeMutableBufferPointer { out in
+                out.baseAddress!.update(from: fifo.baseAddress!, count: n)
+            }
+            if remaining > 0 { fifo.baseAddress!.update(from: fifo.baseAddress! + n, count: remaining) }
+        }
         fifoCount -= need
         statistics.totalSamplesReceived += need
         result.targetDelay = delay.targetDelay
@@ -354,9 +358,14 @@ public final class AudioJitterBuffer {
     private func appendScratch(frames: Int) {
         let n = frames * channels
         let start = fifoCount * channels
-        guard start + n <= fifo.count else { return }
-        var i = 0
-        while i < n { fifo[start + i] = scratch[i]; i += 1 }
+        guard start + n <= fifo.count, n <= scratch.count else { return }
+        if n > 0 {
+            fifo.withUnsafeMutableBufferPointer { fifo in
+                scratch.withUnsafeBufferPointer { scratch in
+                    (fifo.baseAddress! + start).update(from: scratch.baseAddress!, count: n)
+                }
+            }
+        }
         fifoCount += frames
     }
 

@@ -73,12 +73,21 @@ struct DelayManager {
         ringArrival[slot] = arrival
         ringTransit[slot] = transit
         ringCount += 1
-        var fastest = transit
-        var i = 0
-        while i < ringCount {
-            let t = ringTransit[(ringStart + i) % ringTransit.count]
-            if t < fastest { fastest = t }
-            i += 1
+        // Through pointers: per-element array access from a struct held by a class costs
+        // a uniqueness and bounds check each (a mesh call runs dozens of these per tick).
+        let count = ringCount, start = ringStart
+        let fastest = ringTransit.withUnsafeBufferPointer { ring -> Double in
+            var fastest = transit
+            var i = 0
+            var index = start
+            while i < count {
+                let t = ring[index]
+                if t < fastest { fastest = t }
+                index += 1
+                if index == ring.count { index = 0 }
+                i += 1
+            }
+            return fastest
         }
         let relative = transit - fastest
         lastRelativeDelay = relative
@@ -87,16 +96,19 @@ struct DelayManager {
         let f = min(forgetFactor, 1 - 1 / Double(updates + 2))
         updates += 1
         let bucket = min(histogram.count - 1, Int(relative / bucketWidth))
-        var j = 0
-        while j < histogram.count { histogram[j] *= f; j += 1 }
-        histogram[bucket] += 1 - f
-
-        var sum = 0.0
-        var k = 0
-        while k < histogram.count - 1 {
-            sum += histogram[k]
-            if sum >= quantile { break }
-            k += 1
+        let quantile = self.quantile
+        let k = histogram.withUnsafeMutableBufferPointer { h -> Int in
+            var j = 0
+            while j < h.count { h[j] *= f; j += 1 }
+            h[bucket] += 1 - f
+            var sum = 0.0
+            var k = 0
+            while k < h.count - 1 {
+                sum += h[k]
+                if sum >= quantile { break }
+                k += 1
+            }
+            return k
         }
         let q = Double(k + 1) * bucketWidth
         targetDelay = min(max(q, floor), ceiling)
