@@ -13,7 +13,11 @@ struct DelayManager {
     let ceiling: Double
     private let packetDuration: Double
 
+    /// The histogram is `histogram[j] × scale`: forgetting multiplies `scale` instead of
+    /// every bucket (a thousand of them, per packet, per stream), and the buckets are
+    /// brought back to scale 1 only when it gets small.
     private var histogram: [Double]
+    private var scale = 1.0
     private var updates = 0
     // Ring of (arrival - media time) over the last `window` seconds.
     private var ringArrival: [Double]
@@ -45,6 +49,7 @@ struct DelayManager {
         for i in 0..<histogram.count { histogram[i] = 0 }
         let b = min(histogram.count - 1, max(0, Int(startDelay / bucketWidth)))
         histogram[b] = 1
+        scale = 1
         updates = 0
         ringCount = 0
         ringStart = 0
@@ -97,19 +102,28 @@ struct DelayManager {
         updates += 1
         let bucket = min(histogram.count - 1, Int(relative / bucketWidth))
         let quantile = self.quantile
+        scale *= f
+        let renormalize = scale < 1e-30
+        let newScale = renormalize ? 1.0 : scale
+        let oldScale = scale
         let k = histogram.withUnsafeMutableBufferPointer { h -> Int in
-            var j = 0
-            while j < h.count { h[j] *= f; j += 1 }
-            h[bucket] += 1 - f
+            if renormalize {
+                var j = 0
+                while j < h.count { h[j] *= oldScale; j += 1 }
+            }
+            h[bucket] += (1 - f) / newScale
+            // The quantile on the stored buckets: their sum reaches quantile / scale.
+            let threshold = quantile / newScale
             var sum = 0.0
             var k = 0
             while k < h.count - 1 {
                 sum += h[k]
-                if sum >= quantile { break }
+                if sum >= threshold { break }
                 k += 1
             }
             return k
         }
+        scale = newScale
         let q = Double(k + 1) * bucketWidth
         targetDelay = min(max(q, floor), ceiling)
     }
