@@ -34,49 +34,25 @@ public struct TimeStretcher: Sendable {
         var i = 0
         while i < 2 * hi * ch { energy += pcm[i] * pcm[i]; i += 1 }
         if energy / Float(2 * hi * ch) < silenceEnergy { return min(hi, max(minimumLag, desired ?? hi)) }
-        // Coarse to fine, as NetEq searches a decimated signal first: the correlation at
-        // every `step`-th lag (a tenth of the shortest pitch period, so no peak falls
-        // between two of them), then every lag around each coarse peak near the best.
-        // About a seventh of the work of trying every lag, which a mesh call's N−1 jitter
-        // buffers per participant do every few frames.
-        let step = max(1, minimumLag / 10)
-        let coarseCount = (hi - minimumLag) / step + 1
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: coarseCount) { coarse -> Int? in
-            var coarseBest: Float = -2
-            var k = 0
-            while k < coarseCount {
-                let c = correlation(pcm, lag: minimumLag + k * step)
-                coarse[k] = c
-                if c > coarseBest { coarseBest = c }
-                k += 1
+        // First pass: every lag's correlation (kept on the stack) and the best; second: the
+        // lag nearest the goal within 0.002 of it, from the kept values.
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: hi - minimumLag + 1) { kept -> Int? in
+            var bestCorrelation: Float = -2
+            var bestLag = minimumLag
+            var lag = minimumLag
+            while lag <= hi {
+                let c = correlation(pcm, lag: lag)
+                kept[lag - minimumLag] = c
+                if c > bestCorrelation { bestCorrelation = c; bestLag = lag }
+                lag += 1
             }
-            // Refine around the coarse peaks that could hold the best lag.
-            var best: Float = -2
-            var chosen = 0
+            guard bestCorrelation >= correlationThreshold else { return nil }
+            var chosen = bestLag
             let goal = desired ?? hi
-            var pass = 0
-            while pass < 2 {  // first the best correlation, then the lag nearest the goal within 0.002 of it
-                k = 0
-                while k < coarseCount {
-                    let isPeak = (k == 0 || coarse[k] >= coarse[k - 1]) && (k == coarseCount - 1 || coarse[k] >= coarse[k + 1])
-                    if isPeak && coarse[k] >= coarseBest - 0.05 {
-                        let center = minimumLag + k * step
-                        var lag = max(minimumLag, center - step + 1)
-                        let last = min(hi, center + step - 1)
-                        while lag <= last {
-                            let c = correlation(pcm, lag: lag)
-                            if pass == 0 {
-                                if c > best { best = c; chosen = lag }
-                            } else if abs(lag - goal) < abs(chosen - goal), c >= best - 0.002 {
-                                chosen = lag
-                            }
-                            lag += 1
-                        }
-                    }
-                    k += 1
-                }
-                if pass == 0, best < correlationThreshold { return nil }
-                pass += 1
+            lag = minimumLag
+            while lag <= hi {
+                if abs(lag - goal) < abs(chosen - goal), kept[lag - minimumLag] >= bestCorrelation - 0.002 { chosen = lag }
+                lag += 1
             }
             return chosen
         }

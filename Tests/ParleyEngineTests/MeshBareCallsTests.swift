@@ -108,9 +108,10 @@ struct MeshBareCallsTests {
         _ = try bareSRTP(10)
         let meshExtra = try audio(52) - audio(2)
         let srtpExtra = try bareSRTP(310) - bareSRTP(10)
-        // NSS makes a few one-off allocations now and then; one allocation per call of the
-        // loop itself would add at least 300.
-        #expect(abs(meshExtra - srtpExtra) <= 10,
+        // NSS makes one-off allocations now and then (up to 72 more in one of many runs,
+        // when the two suites' cases run at once); one allocation per call of the loop
+        // itself would add at least 300.
+        #expect(abs(meshExtra - srtpExtra) <= 100,
                 "50 more ticks: \(meshExtra) more heap allocations; 300 bare SRTP round trips: \(srtpExtra)")
 
         func video(_ count: Int) throws -> Int {
