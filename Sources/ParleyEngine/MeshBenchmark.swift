@@ -147,7 +147,7 @@ public enum MeshBenchmark {
 
     /// Bare and mesh alternate in `rounds` rounds of `ticks / rounds` ticks each, in the same
     /// run (this VM's speed drifts over seconds); each side's figure is its fastest round.
-    public static func audioCase(parties: Int, complexity: Int, ticks: Int, rounds: Int = 15) throws -> MeshBenchmarkReport.AudioCase {
+    public static func audioCase(parties: Int, complexity: Int, ticks: Int, rounds: Int = 50) throws -> MeshBenchmarkReport.AudioCase {
         var opus = OpusConfiguration()
         opus.complexity = complexity
         let warmup = 50

@@ -33,7 +33,9 @@ public final class SecureRTPReceiver {
     public typealias ControlHandler = (UnsafeRawBufferPointer, Double) -> Void
 
     public private(set) var counters = Counters()
-    public weak var tap: PacketTap?
+    public weak var tap: PacketTap? { didSet { tapped = tap != nil } }
+    /// Whether a tap was set: a plain flag read per packet instead of a weak reference.
+    private var tapped = false
     public var controlHandler: ControlHandler?
 
     private var srtp: SRTPSession
@@ -89,7 +91,7 @@ public final class SecureRTPReceiver {
                 // In flight when the keys changed? Try the retired keys on a fresh copy.
                 guard let old = retired, arrival <= retiredUntil else {
                     count(error)
-                    tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival)
+                    if tapped { tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival) }
                     return
                 }
                 UnsafeMutableRawBufferPointer(rebasing: out[0..<datagram.count]).copyMemory(from: datagram)
@@ -100,12 +102,12 @@ public final class SecureRTPReceiver {
                     counters.packetsOpenedWithRetiredKeys = (counters.packetsOpenedWithRetiredKeys ?? 0) + 1
                 } catch {
                     count(error)
-                    tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival)
+                    if tapped { tap?.tap(protected: datagram, plaintext: nil, outgoing: false, time: arrival) }
                     return
                 }
             }
             let plaintext = UnsafeRawBufferPointer(rebasing: out[0..<length])
-            tap?.tap(protected: datagram, plaintext: plaintext, outgoing: false, time: arrival)
+            if tapped { tap?.tap(protected: datagram, plaintext: plaintext, outgoing: false, time: arrival) }
             counters.bytesReceived += datagram.count
             if kind == .rtcp {
                 counters.rtcpPacketsReceived += 1

@@ -24,7 +24,9 @@ public final class SecureRTPSender {
     public private(set) var transportFailures = 0
     public private(set) var lastTransportError: String?
     public let extensions: RTPExtensionMap
-    public weak var tap: PacketTap?
+    public weak var tap: PacketTap? { didSet { tapped = tap != nil } }
+    /// Whether a tap was set: a plain flag read per packet instead of a weak reference.
+    private var tapped = false
 
     private var srtp: SRTPSession
     private let transport: PacketTransport
@@ -108,7 +110,7 @@ public final class SecureRTPSender {
         }
         try buffer.withUnsafeMutableBytes { out in
             UnsafeMutableRawBufferPointer(rebasing: out[0..<packet.count]).copyMemory(from: packet)
-            if tap != nil {
+            if tapped {
                 plaintextCopy.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<packet.count]).copyMemory(from: packet) }
             }
             let length = try srtp.protectRTCP(out, length: packet.count)
@@ -118,7 +120,7 @@ public final class SecureRTPSender {
 
     private func protectAndSend(stream: Int, length: Int, now: Double) throws {
         try buffer.withUnsafeMutableBytes { out in
-            if tap != nil {
+            if tapped {
                 plaintextCopy.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]).copyMemory(from: UnsafeRawBufferPointer(rebasing: out[0..<length])) }
             }
             let protectedLength = try srtp.protectRTP(out, length: length)
@@ -128,7 +130,7 @@ public final class SecureRTPSender {
     }
 
     private func deliver(_ packet: UnsafeRawBufferPointer, plaintextLength: Int, now: Double) {
-        if let tap {
+        if tapped, let tap {
             plaintextCopy.withUnsafeBytes {
                 tap.tap(protected: packet, plaintext: UnsafeRawBufferPointer(rebasing: $0[0..<plaintextLength]), outgoing: true, time: now)
             }

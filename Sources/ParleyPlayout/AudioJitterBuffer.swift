@@ -27,6 +27,8 @@ import ParleyCore
 public final class AudioJitterBuffer {
     public let configuration: JitterBufferConfiguration
     public let format: AudioFormat
+    /// Pulls to wait before the next try at cutting queued audio after one that failed.
+    private var wasteRetryIn = 0
     /// Samples per channel of one `pull`.
     public let outputFrameSize: Int
     public private(set) var statistics = JitterBufferStatistics()
@@ -331,7 +333,15 @@ public final class AudioJitterBuffer {
             // A whole pull of slack to spare: shorten past the queued audio.
             removed = stretcher.accelerate(&scratch, frames: frames, desired: Int((slack - target) * Double(sampleRate)))
         } else if waste >= Double(stretcher.minimumLag) / Double(sampleRate) {
-            removed = stretcher.accelerate(&scratch, frames: frames, desired: fifoCount, limit: fifoCount)
+            // Queued audio is only a little added delay: try to cut it, but after a try that
+            // found no period to cut (speech that is not voiced just now), wait a few frames
+            // before the next pitch search instead of searching at every pull.
+            if wasteRetryIn > 0 {
+                wasteRetryIn -= 1
+            } else {
+                removed = stretcher.accelerate(&scratch, frames: frames, desired: fifoCount, limit: fifoCount)
+                if removed == 0 { wasteRetryIn = 4 }
+            }
         }
         if removed > 0 {
             frames -= removed

@@ -19,11 +19,16 @@ struct DelayManager {
     private var histogram: [Double]
     private var scale = 1.0
     private var updates = 0
-    // Ring of (arrival - media time) over the last `window` seconds.
+    // Ring of arrival times over the last `window` seconds (their transits are in the queue).
     private var ringArrival: [Double]
-    private var ringTransit: [Double]
     private var ringStart = 0
     private var ringCount = 0
+    /// The monotonic queue of the window's transits (its fastest first) and their serials.
+    private var queueTransit: [Double]
+    private var querySerial: [Int]
+    private var queueHead = 0
+    private var queueCount = 0
+    private var nextSerial = 0
     private(set) var targetDelay: Double
     private(set) var lastRelativeDelay: Double = 0
 
@@ -40,7 +45,8 @@ struct DelayManager {
         histogram = [Double](repeating: 0, count: buckets)
         let ringSize = max(64, Int(c.relativeDelayWindow * 1000 / 5) + 8)
         ringArrival = [Double](repeating: 0, count: ringSize)
-        ringTransit = [Double](repeating: 0, count: ringSize)
+        queueTransit = [Double](repeating: 0, count: ringSize)
+        querySerial = [Int](repeating: 0, count: ringSize)
         targetDelay = min(max(c.startDelay, floor), ceiling)
         resetHistogram()
     }
@@ -53,6 +59,8 @@ struct DelayManager {
         updates = 0
         ringCount = 0
         ringStart = 0
+        queueCount = 0
+        queueHead = 0
         targetDelay = min(max(startDelay, floor), ceiling)
     }
 
@@ -60,6 +68,8 @@ struct DelayManager {
     mutating func resetWindow() {
         ringCount = 0
         ringStart = 0
+        queueCount = 0
+        queueHead = 0
     }
 
     /// Records one packet: `arrival` on the receiver clock, `mediaTime` its timestamp in seconds.
@@ -76,24 +86,27 @@ struct DelayManager {
         }
         let slot = (ringStart + ringCount) % ringArrival.count
         ringArrival[slot] = arrival
-        ringTransit[slot] = transit
         ringCount += 1
-        // Through pointers: per-element array access from a struct held by a class costs
-        // a uniqueness and bounds check each (a mesh call runs dozens of these per tick).
-        let count = ringCount, start = ringStart
-        let fastest = ringTransit.withUnsafeBufferPointer { ring -> Double in
-            var fastest = transit
-            var i = 0
-            var index = start
-            while i < count {
-                let t = ring[index]
-                if t < fastest { fastest = t }
-                index += 1
-                if index == ring.count { index = 0 }
-                i += 1
-            }
-            return fastest
+        let serial = nextSerial
+        nextSerial += 1
+        // The fastest transit of the window from a monotonic queue (increasing transits,
+        // oldest first): O(1) per packet instead of a scan of the whole window.
+        let oldestKept = nextSerial - ringCount
+        let capacity = queueTransit.count
+        while queueCount > 0 {
+            let back = (queueHead + queueCount - 1) % capacity
+            guard queueTransit[back] >= transit else { break }
+            queueCount -= 1
         }
+        let tail = (queueHead + queueCount) % capacity
+        queueTransit[tail] = transit
+        querySerial[tail] = serial
+        queueCount += 1
+        while queueCount > 1 && querySerial[queueHead] < oldestKept {
+            queueHead = (queueHead + 1) % capacity
+            queueCount -= 1
+        }
+        let fastest = queueTransit[queueHead]
         let relative = transit - fastest
         lastRelativeDelay = relative
 
