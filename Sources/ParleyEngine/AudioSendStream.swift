@@ -63,7 +63,7 @@ public final class AudioSendStream {
     }
 
     /// RTP packets kept per output for a retransmission request.
-    static let historyCapacity = 64
+    static let historyCapacity = 8
 
     /// Samples per channel in one frame.
     public var frameSize: Int { configuration.frameSize }

@@ -34,28 +34,25 @@ public struct TimeStretcher: Sendable {
         var i = 0
         while i < 2 * hi * ch { energy += pcm[i] * pcm[i]; i += 1 }
         if energy / Float(2 * hi * ch) < silenceEnergy { return min(hi, max(minimumLag, desired ?? hi)) }
-        // First pass: every lag's correlation (kept on the stack) and the best; second: the
-        // lag nearest the goal within 0.002 of it, from the kept values.
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: hi - minimumLag + 1) { kept -> Int? in
-            var bestCorrelation: Float = -2
-            var bestLag = minimumLag
-            var lag = minimumLag
-            while lag <= hi {
-                let c = correlation(pcm, lag: lag)
-                kept[lag - minimumLag] = c
-                if c > bestCorrelation { bestCorrelation = c; bestLag = lag }
-                lag += 1
-            }
-            guard bestCorrelation >= correlationThreshold else { return nil }
-            var chosen = bestLag
-            let goal = desired ?? hi
-            lag = minimumLag
-            while lag <= hi {
-                if abs(lag - goal) < abs(chosen - goal), kept[lag - minimumLag] >= bestCorrelation - 0.002 { chosen = lag }
-                lag += 1
-            }
-            return chosen
+        var bestCorrelation: Float = -2
+        var bestLag = minimumLag
+        var lag = minimumLag
+        // First pass: best correlation; second: the lag nearest the goal within 0.002 of it
+        // (a correlation is computed again only for a lag nearer the goal than the choice).
+        while lag <= hi {
+            let c = correlation(pcm, lag: lag)
+            if c > bestCorrelation { bestCorrelation = c; bestLag = lag }
+            lag += 1
         }
+        guard bestCorrelation >= correlationThreshold else { return nil }
+        var chosen = bestLag
+        let goal = desired ?? hi
+        lag = minimumLag
+        while lag <= hi {
+            if abs(lag - goal) < abs(chosen - goal), correlation(pcm, lag: lag) >= bestCorrelation - 0.002 { chosen = lag }
+            lag += 1
+        }
+        return chosen
     }
 
     /// Removes one period from the first `frames` samples per channel of `pcm`.
