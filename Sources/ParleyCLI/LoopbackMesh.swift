@@ -194,14 +194,15 @@ enum MeshSummary {
             lines.append("  p\(m.index) \(m.name.padding(toLength: 8, withPad: " ", startingAt: 0))  \(f(m.joinedAt).padding(toLength: 6, withPad: " ", startingAt: 0))  \(f(m.leftAt).padding(toLength: 6, withPad: " ", startingAt: 0))  \("\(m.audioFramesSent)/\(m.videoFramesEncoded)".padding(toLength: 18, withPad: " ", startingAt: 0))  \(speakers.isEmpty ? "-" : speakers)")
             lines.append("                \(m.outputs?.mix ?? "")\(m.outputs?.grid.map { ", " + $0 } ?? "")")
         }
-        let changes = r.events.filter { $0.kind != .rekeyed && !($0.kind == .joined && $0.time == 0) }
+        let changes = r.events.filter { $0.time > 0 }
         if !changes.isEmpty {
             lines.append("")
             lines.append("  events")
             for e in changes {
-                let who = e.participant.map { "p\($0)" } ?? "-"
+                let who = e.participant.map { " p\($0)" } ?? ""
                 let seen = e.observer.map { " (seen by p\($0))" } ?? ""
-                lines.append("    \(f(e.time, 2)) s  \(e.kind.rawValue) \(who)\(seen)\(e.rosterVersion.map { ", roster v\($0)" } ?? "")")
+                let what = e.kind == .rekeyed ? "new keys for everyone" : e.kind.rawValue
+                lines.append("    \(f(e.time, 2)) s  \(what)\(who)\(seen)\(e.rosterVersion.map { ", roster v\($0)" } ?? "")")
             }
         }
         lines.append("")

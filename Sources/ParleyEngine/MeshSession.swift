@@ -59,6 +59,8 @@ public struct MeshMembershipEvent: Sendable, Codable, Equatable {
         case removed
         /// A new roster version: every pair key changed.
         case rekeyed
+        /// The participant went silent without a goodbye (the others time it out).
+        case vanished
     }
     public var time: Double
     public var kind: Kind
@@ -252,6 +254,7 @@ public final class MeshSession {
             throw EngineError.invalidOption("participant \(i) cannot leave: \(i == 0 ? "participant 0 hosts the call" : "it is not in the call")")
         }
         let member = members[i]
+        events.append(MeshMembershipEvent(time: now, kind: goodbye ? .left : .vanished, observer: nil, participant: i, rosterVersion: nil))
         for case let connection? in member.connections where connection.isOpen {
             if goodbye { connection.rtcp.sendReport(now: now, bye: "left the call") }
             connection.link.pump()
@@ -259,7 +262,6 @@ public final class MeshSession {
         }
         member.state = .left
         member.leftAt = now
-        events.append(MeshMembershipEvent(time: now, kind: .left, observer: i, participant: i, rosterVersion: nil))
     }
 
     /// Present participants: in the call now.
