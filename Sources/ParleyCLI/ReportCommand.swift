@@ -26,8 +26,8 @@ struct ReportCommand: ParsableCommand {
             Examples:
               parley loopback --out /tmp/run && parley report /tmp/run/report.json --html /tmp/run/report.html
               parley report call-stats.jsonl --html call.html
-              parley loopback --participants 3 --stats-json /tmp/group/stats.jsonl --out /tmp/group \
-                && parley report /tmp/group/report.json --html /tmp/group/report.html
+              parley loopback --participants 3 --stats-json /tmp/group/stats.jsonl --out /tmp/group
+              parley report /tmp/group/report.json --html /tmp/group/report.html
             """
     )
 
