@@ -110,8 +110,18 @@ public struct TimeStretcher: Sendable {
         let n = lag * channels
         guard 2 * n <= pcm.count else { return 0 }
         return pcm.withUnsafeBufferPointer { p -> Float in
-            var ab: Float = 0, aa: Float = 0, bb: Float = 0
+            // Eight lanes at a time (the pitch search runs this for hundreds of lags), then
+            // the rest one by one.
+            let base = UnsafeRawPointer(p.baseAddress!)
+            var vab = SIMD8<Float>(), vaa = SIMD8<Float>(), vbb = SIMD8<Float>()
             var i = 0
+            while i + 8 <= n {
+                let a = base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                let b = base.loadUnaligned(fromByteOffset: (i + n) * 4, as: SIMD8<Float>.self)
+                vab += a * b; vaa += a * a; vbb += b * b
+                i += 8
+            }
+            var ab = vab.sum(), aa = vaa.sum(), bb = vbb.sum()
             while i < n {
                 let a = p[i], b = p[i + n]
                 ab += a * b; aa += a * a; bb += b * b
