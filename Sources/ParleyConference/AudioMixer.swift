@@ -167,6 +167,19 @@ public final class AudioMixer {
         givenLevels[participant] = level
     }
 
+    /// Lets `body` write `participant`'s frame straight into the mixer's input slot
+    /// (`samplesPerFrame` interleaved samples; a jitter buffer pulling into it), then counts
+    /// it as set for the next `mix()`. Unlike `setInput`, the samples are not checked: the
+    /// writer must give finite values (a decoder's output is). Allocates nothing.
+    public func withInputSlot<R>(for participant: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R) throws -> R {
+        try check(participant)
+        let slot = UnsafeMutableBufferPointer(start: inputs.baseAddress! + participant * samplesPerFrame, count: samplesPerFrame)
+        let result = try body(slot)
+        present[participant] = true
+        givenLevels[participant] = 255
+        return result
+    }
+
     /// `setInput` for an array.
     public func setInput(_ samples: [Float], for participant: Int, audioLevel: UInt8? = nil) throws(ConferenceError) {
         try samples.withUnsafeBufferPointer { (pointer) throws(ConferenceError) in

@@ -143,6 +143,23 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     public func pull(now: Double) -> PullResult? {
         guard let jitterBuffer else { return nil }
         let result = decodeTimer.measure { jitterBuffer.pull(now: now, into: &pullOutput) }
+        account(result, jitterBuffer)
+        sink(pullOutput[0..<(jitterBuffer.outputFrameSize * channels)])
+        return result
+    }
+
+    /// `.adaptive`: `pull(now:)` into the caller's buffer (at least one output frame of
+    /// interleaved samples) instead of the sink — a mesh call's mixer slot, without a copy
+    /// in between.
+    @discardableResult
+    public func pull(now: Double, into output: UnsafeMutableBufferPointer<Float>) -> PullResult? {
+        guard let jitterBuffer else { return nil }
+        let result = decodeTimer.measure { jitterBuffer.pull(now: now, into: output) }
+        account(result, jitterBuffer)
+        return result
+    }
+
+    private func account(_ result: PullResult, _ jitterBuffer: AudioJitterBuffer) {
         // Packets the buffer has played so far (a pull may decode two when it accelerates).
         let s = jitterBuffer.statistics
         framesDecoded = max(0, s.packetsReceived - s.packetsDiscarded - jitterBuffer.packetCount)
@@ -164,8 +181,6 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
         case .buffering, .comfortNoise:
             break
         }
-        sink(pullOutput[0..<(jitterBuffer.outputFrameSize * channels)])
-        return result
     }
 
     /// `.adaptive`: true while the jitter buffer still holds packets to play. (Its level

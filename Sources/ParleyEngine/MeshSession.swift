@@ -384,9 +384,7 @@ public final class MeshSession {
             localAudioSSRC: member.audioIdentity.ssrc, opus: opus, videoCodec: hasVideo ? configuration.videoCodec : nil,
             videoThreads: configuration.videoThreads, sessionBandwidth: Double(opus.bitrate + configuration.videoBitrateKbps * 1000),
             clock: { [unowned self] in self.now }, randomFactor: { 0.5 + random.unit() },
-            audioSink: { [unowned member] frame in
-                frame.withUnsafeBufferPointer { try? member.mixer.setInput($0, for: b) }
-            },
+            audioSink: { _ in },  // played frames go straight into the mixer (see playout())
             videoSink: { [unowned self, unowned member] picture, _ in
                 self.submit(picture, from: b, to: member)
             })
@@ -582,7 +580,8 @@ public final class MeshSession {
                 let remote = j
                 j += 1
                 guard let connection = member.connections[remote], connection.isOpen, let stream = connection.audio else { continue }
-                let result = stream.pull(now: now)  // the sink hands the frame to the mixer
+                // Straight into the mixer's slot for this peer.
+                let result = try member.mixer.withInputSlot(for: remote) { slot in stream.pull(now: now, into: slot) }
                 let level = connection.level(of: result)
                 if result?.decodedTimestamp != nil {
                     // Ranked by the sender's RFC 6464 level; concealment or silence: by RMS.

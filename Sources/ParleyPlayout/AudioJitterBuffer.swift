@@ -169,8 +169,13 @@ public final class AudioJitterBuffer {
     /// must be at least `outputFrameSize * channels`; a shorter buffer gets nothing and
     /// `.buffering` back). `now` is the playout clock, seconds.
     public func pull(now: Double, into output: inout [Float]) -> PullResult {
+        output.withUnsafeMutableBufferPointer { pull(now: now, into: $0) }
+    }
+
+    /// `pull` into a caller's buffer (a mixer's input slot: no copy in between).
+    public func pull(now: Double, into output: UnsafeMutableBufferPointer<Float>) -> PullResult {
         let need = outputFrameSize
-        guard output.count >= need * channels else { return PullResult(operation: .buffering) }
+        guard output.count >= need * channels, output.baseAddress != nil else { return PullResult(operation: .buffering) }
         var result = PullResult(operation: .normal)
         if !playing {
             if canStart(now: now) {
@@ -203,9 +208,7 @@ public final class AudioJitterBuffer {
         // Block copies through pointers: element by element, each write to an array held by
         // the class is a uniqueness and bounds check (a measurable share of a mesh call).
         fifo.withUnsafeMutableBufferPointer { fifo in
-            output.withUnsafeMutableBufferPointer { out in
-                out.baseAddress!.update(from: fifo.baseAddress!, count: n)
-            }
+            output.baseAddress!.update(from: fifo.baseAddress!, count: n)
             if remaining > 0 { fifo.baseAddress!.update(from: fifo.baseAddress! + n, count: remaining) }
         }
         fifoCount -= need
