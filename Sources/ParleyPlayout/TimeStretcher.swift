@@ -110,18 +110,22 @@ public struct TimeStretcher: Sendable {
         let n = lag * channels
         guard 2 * n <= pcm.count else { return 0 }
         return pcm.withUnsafeBufferPointer { p -> Float in
-            // Eight lanes at a time (the pitch search runs this for hundreds of lags), then
-            // the rest one by one.
-            let base = UnsafeRawPointer(p.baseAddress!)
-            var vab = SIMD8<Float>(), vaa = SIMD8<Float>(), vbb = SIMD8<Float>()
+            // Four running sums per product (independent chains the compiler can keep in
+            // vector registers), then the rest one by one. (SIMD types allocate in
+            // unoptimized builds, so plain scalars.)
+            var ab0: Float = 0, ab1: Float = 0, ab2: Float = 0, ab3: Float = 0
+            var aa0: Float = 0, aa1: Float = 0, aa2: Float = 0, aa3: Float = 0
+            var bb0: Float = 0, bb1: Float = 0, bb2: Float = 0, bb3: Float = 0
             var i = 0
-            while i + 8 <= n {
-                let a = base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                let b = base.loadUnaligned(fromByteOffset: (i + n) * 4, as: SIMD8<Float>.self)
-                vab += a * b; vaa += a * a; vbb += b * b
-                i += 8
+            while i + 4 <= n {
+                let a0 = p[i], a1 = p[i + 1], a2 = p[i + 2], a3 = p[i + 3]
+                let b0 = p[i + n], b1 = p[i + n + 1], b2 = p[i + n + 2], b3 = p[i + n + 3]
+                ab0 += a0 * b0; ab1 += a1 * b1; ab2 += a2 * b2; ab3 += a3 * b3
+                aa0 += a0 * a0; aa1 += a1 * a1; aa2 += a2 * a2; aa3 += a3 * a3
+                bb0 += b0 * b0; bb1 += b1 * b1; bb2 += b2 * b2; bb3 += b3 * b3
+                i += 4
             }
-            var ab = vab.sum(), aa = vaa.sum(), bb = vbb.sum()
+            var ab = (ab0 + ab1) + (ab2 + ab3), aa = (aa0 + aa1) + (aa2 + aa3), bb = (bb0 + bb1) + (bb2 + bb3)
             while i < n {
                 let a = p[i], b = p[i + n]
                 ab += a * b; aa += a * a; bb += b * b

@@ -63,12 +63,21 @@ struct KilledRunTests {
         #expect(!reader.info.isTruncated, "header declares \(reader.info.declaredFrameCount ?? -1) frames, file holds \(reader.info.frameCount)")
         #expect(reader.info.format == AudioFormat(sampleRate: 48000, channels: 1))
 
-        // The Y4M: whole frames only.
+        // The Y4M: whole frames, except at most the very last one. Each frame goes out in one
+        // writev(2), but SIGKILL can stop a write between pages (measured once: frame 86 had
+        // 16844 of its 23040 bytes); the frames before it are whole and a reader (a player)
+        // stops at the cut.
         let frames = try Y4MReader(path: receivedVideo.path)
         var picture = VideoFrame(width: 160, height: 96)
         var count = 0
-        while try frames.read(into: &picture) { count += 1 }
-        #expect(count > 0)
+        var cutTail = false
+        do {
+            while try frames.read(into: &picture) { count += 1 }
+        } catch {
+            guard case MediaError.truncated = error else { throw error }
+            cutTail = true
+        }
+        #expect(count > 0, "no whole frame before \(cutTail ? "the cut" : "the end")")
 
         // The IVF: every frame the header counts is there and readable.
         let ivf = try IVFReader(path: out.appendingPathComponent("sent.ivf").path)

@@ -108,10 +108,11 @@ struct MeshBareCallsTests {
         _ = try bareSRTP(10)
         let meshExtra = try audio(52) - audio(2)
         let srtpExtra = try bareSRTP(310) - bareSRTP(10)
-        // NSS makes one-off allocations now and then (up to 72 more in one of many runs,
-        // when the two suites' cases run at once); one allocation per call of the loop
-        // itself would add at least 300.
-        #expect(abs(meshExtra - srtpExtra) <= 100,
+        // NSS allocates inside libsrtp2's calls, and how often depends on its context
+        // caches: six keys in turn here against one in the bare round trips (measured: up to
+        // 144 more in one of many runs under CI load). One allocation per call of the loop
+        // itself would add at least 300 to every run.
+        #expect(abs(meshExtra - srtpExtra) < 300,
                 "50 more ticks: \(meshExtra) more heap allocations; 300 bare SRTP round trips: \(srtpExtra)")
 
         func video(_ count: Int) throws -> Int {
