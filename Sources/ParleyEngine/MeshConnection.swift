@@ -117,7 +117,7 @@ final class AudioLevelTap: RTPPacketSink {
     private let stream: AudioReceiveStream
     private var timestamps = [UInt32](repeating: 0, count: 64)
     private var values = [UInt8](repeating: 127, count: 64)
-    private let extensions = MediaProfile.extensions
+    private let levelID = MediaProfile.extensions.id(for: .audioLevel)
     private let timestampPerFrame: UInt32
 
     init(stream: AudioReceiveStream, timestampPerFrame: UInt32) {
@@ -129,8 +129,13 @@ final class AudioLevelTap: RTPPacketSink {
         let timestamp = view.header.timestamp
         let slot = Int((timestamp / timestampPerFrame) & 63)
         timestamps[slot] = timestamp
-        let level = (try? view.extensionValue(RTPExtensions.AudioLevel.self, map: extensions, in: bytes))??.level
-        values[slot] = level ?? 127
+        // RFC 6464: one byte, V bit and level (the generic extension decoder would do the
+        // same through witness tables, for every packet).
+        if let id = levelID, let range = view.extensionElement(id: id, in: bytes), range.count == 1 {
+            values[slot] = bytes[range.lowerBound] & 0x7F
+        } else {
+            values[slot] = 127
+        }
         stream.receivedRTP(view, bytes, arrival: arrival)
     }
 

@@ -532,7 +532,7 @@ public final class MeshSession {
             guard member.state != .waiting else { continue }
             var j = 0
             while j < member.connections.count {
-                if let connection = member.connections[j] { connection.link.pump() }
+                if let connection = member.connections[j], connection.link.pending > 0 { connection.link.pump() }
                 j += 1
             }
         }

@@ -65,9 +65,15 @@ struct PacketBuffer {
         guard count < capacity else { return false }
         let slot = freeSlots[capacity - count - 1]
         let start = slot * maximumPayload
-        var j = 0
-        var src = payload.startIndex
-        while j < payload.count { storage[start + j] = payload[src]; j += 1; src += 1 }
+        let length = payload.count
+        if length > 0 {
+            // One block copy (byte by byte, each write to the array would be checked).
+            storage.withUnsafeMutableBufferPointer { to in
+                payload.withUnsafeBufferPointer { from in
+                    (to.baseAddress! + start).update(from: from.baseAddress!, count: length)
+                }
+            }
+        }
         entries[slot] = Entry(timestamp: timestamp, sequenceNumber: sequenceNumber, arrival: arrival, length: payload.count, isDTX: isDTX,
                               relativeDelay: relativeDelay)
         var k = count
