@@ -288,7 +288,8 @@ public final class MeshLoopback {
                 if t >= nextStats {
                     let sample = session.statsSample(at: t)
                     samples.append(sample)
-                    if let statsFile { statsFile.write(Data((try sample.jsonLine() + "\n").utf8)) }
+                    // The throwing write: a full disk is an error, not a crash.
+                    if let statsFile { try statsFile.write(contentsOf: Data((try sample.jsonLine() + "\n").utf8)) }
                     if options.statsInterval != nil { stats(sample.summaryLine(names: meshParticipantNames)) }
                     nextStats += statsEvery ?? .infinity
                 }
@@ -309,7 +310,7 @@ public final class MeshLoopback {
         let final = session.statsSample(at: session.now)
         if let statsFile {
             if samples.last.map({ session.now - $0.timestamp >= 0.25 }) ?? true {
-                statsFile.write(Data((((try? final.jsonLine()) ?? "") + "\n").utf8))
+                if let line = try? final.jsonLine() { try? statsFile.write(contentsOf: Data((line + "\n").utf8)) }
             }
             try? statsFile.close()
         }
