@@ -33,8 +33,6 @@ final class MeshConnection {
     private(set) var closeReason: String?
     /// The remote's video size (for the stats), once known.
     var remoteVideoSize: (width: Int, height: Int) = (0, 0)
-    /// Roster versions whose keys this connection used.
-    private(set) var rekeys = 0
 
     var isOpen: Bool { closedAt == nil }
 
@@ -89,15 +87,6 @@ final class MeshConnection {
     func level(of result: PullResult?) -> UInt8 {
         guard let timestamp = result?.decodedTimestamp else { return 127 }
         return levels.level(at: timestamp)
-    }
-
-    /// Moves both directions' keys to a new roster: `outbound` protects what we send from
-    /// now on; `inbound` opens what we receive, the old keys still opening packets in
-    /// flight until `graceUntil`.
-    func rekey(outbound: SRTPSession, inbound: SRTPSession, graceUntil: Double) {
-        sender.rekey(outbound)
-        receiver.rekey(inbound, graceUntil: graceUntil)
-        rekeys += 1
     }
 
     func close(at time: Double, reason: String) {

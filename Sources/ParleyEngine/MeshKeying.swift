@@ -124,16 +124,17 @@ final class MeshKeying {
         schedules = next
     }
 
-    /// SRTP keying material for the stream `ssrc` that `sender` sends to `receiver`: the
-    /// sender's outbound key and the receiver's inbound key (equal, or SRTP refuses every packet).
-    func keys(from sender: Int, to receiver: Int, ssrc: UInt32) throws -> (outbound: SecretBytes, inbound: SecretBytes) {
-        guard let s = schedules[sender], let r = schedules[receiver],
-              let senderID = memberIDs[sender], let receiverID = memberIDs[receiver] else {
+    /// SRTP keying material for the stream `ssrc` that `sender` sends to `receiver`, as
+    /// `holder` (one of the two) derives it from its own schedule: the sender's outbound
+    /// key or the receiver's inbound key (equal, or SRTP refuses every packet).
+    func key(from sender: Int, to receiver: Int, ssrc: UInt32, heldBy holder: Int) throws -> SecretBytes {
+        guard let schedule = schedules[holder], let senderID = memberIDs[sender], let receiverID = memberIDs[receiver],
+              holder == sender || holder == receiver else {
             throw EngineError.keyAgreementFailed
         }
-        let outbound = try s.outboundKeyingMaterial(suite: suite, to: receiverID, ssrc: ssrc)
-        let inbound = try r.inboundKeyingMaterial(suite: suite, from: senderID, ssrc: ssrc)
-        return (outbound, inbound)
+        return holder == sender
+            ? try schedule.outboundKeyingMaterial(suite: suite, to: receiverID, ssrc: ssrc)
+            : try schedule.inboundKeyingMaterial(suite: suite, from: senderID, ssrc: ssrc)
     }
 
     /// Hangup: every schedule and ephemeral key wiped, the sequence files removed.

@@ -115,8 +115,6 @@ final class MeshMember {
     let videoIdentity: (ssrc: UInt32, sequenceNumber: UInt16, timestamp: UInt32)
     /// The connection to each other participant (nil: none yet).
     var connections: [MeshConnection?]
-    /// Closed connections, kept for the report.
-    var closedConnections: [MeshConnection] = []
     let mixer: AudioMixer
     let detector: ActiveSpeakerDetector
     var speakerEvents: [ActiveSpeakerEvent] = []
@@ -181,7 +179,6 @@ public final class MeshSession {
     private var nextGrid = 0.0
     private var nextVideo: [Double]
     private let gridInterval: Double
-    private var linkSerial: UInt64 = 0
     /// Audio input ends of all participants ("the call has nothing more to say").
     public var allAudioEnded: Bool { members.allSatisfy { $0.audioEnded || $0.state == .left } }
 
@@ -216,7 +213,7 @@ public final class MeshSession {
     /// RTCP reports sent so far over every connection.
     public var rtcpReportsSent: Int {
         members.reduce(0) { sum, m in
-            sum + m.connections.reduce(0) { $0 + ($1?.rtcp?.statistics.reportsSent ?? 0) } + m.closedConnections.count * 0
+            sum + m.connections.reduce(0) { $0 + ($1?.rtcp?.statistics.reportsSent ?? 0) }
         }
     }
 
@@ -282,10 +279,10 @@ public final class MeshSession {
         for a in inCall {
             for b in inCall where b != a {
                 if let connection = members[a].connections[b], connection.isOpen {
-                    let (outbound, inbound) = try sessions(from: a, to: b)
                     // a's sender to b gets the new outbound keys; b's receiver from a the inbound.
-                    connection.sender.rekey(outbound)
-                    members[b].connections[a]?.receiver.rekey(inbound, graceUntil: now + configuration.rekeyGrace)
+                    connection.sender.rekey(try session(from: a, to: b, .outbound))
+                    members[b].connections[a]?.receiver.rekey(try session(from: a, to: b, .inbound),
+                                                              graceUntil: now + configuration.rekeyGrace)
                 } else {
                     try connect(a, b)
                 }
@@ -302,30 +299,27 @@ public final class MeshSession {
         for a in inCall { try retile(members[a]) }
     }
 
-    /// The SRTP sessions of the streams `a` sends to `b`: a's outbound, b's inbound.
-    private func sessions(from a: Int, to b: Int) throws -> (SRTPSession, SRTPSession) {
-        let suite = configuration.srtpSuite
+    /// The SRTP session for the streams (audio and video SSRC) `a` sends to `b`: `.outbound`
+    /// is a's, keyed from a's schedule; `.inbound` is b's, keyed from b's.
+    private func session(from a: Int, to b: Int, _ direction: SRTPSession.Direction) throws -> SRTPSession {
         let audioSSRC = members[a].audioIdentity.ssrc
         let videoSSRC = members[a].videoIdentity.ssrc
-        let audioKeys = try keying.keys(from: a, to: b, ssrc: audioSSRC)
-        let videoKeys = try keying.keys(from: a, to: b, ssrc: videoSSRC)
-        defer {
-            audioKeys.outbound.wipe(); audioKeys.inbound.wipe(); videoKeys.outbound.wipe(); videoKeys.inbound.wipe()
-        }
-        let outbound = try SRTPSession(suite: suite, masterKey: audioKeys.outbound, direction: .outbound,
-                                       ssrc: .specific(audioSSRC), allowRepeatTransmission: true)
-        try outbound.addStream(masterKey: videoKeys.outbound, ssrc: videoSSRC)
-        let inbound = try SRTPSession(suite: suite, masterKey: audioKeys.inbound, direction: .inbound, ssrc: .specific(audioSSRC))
-        try inbound.addStream(masterKey: videoKeys.inbound, ssrc: videoSSRC)
-        return (outbound, inbound)
+        let holder = direction == .outbound ? a : b
+        let audioKey = try keying.key(from: a, to: b, ssrc: audioSSRC, heldBy: holder)
+        defer { audioKey.wipe() }
+        let videoKey = try keying.key(from: a, to: b, ssrc: videoSSRC, heldBy: holder)
+        defer { videoKey.wipe() }
+        let session = try SRTPSession(suite: configuration.srtpSuite, masterKey: audioKey, direction: direction,
+                                      ssrc: .specific(audioSSRC), allowRepeatTransmission: direction == .outbound)
+        try session.addStream(masterKey: videoKey, ssrc: videoSSRC)
+        return session
     }
 
     /// Creates a's connection to b (a's sending half keyed for a→b; its receiving half
     /// keyed for b→a) and adds it as an output of a's send streams.
     private func connect(_ a: Int, _ b: Int) throws {
-        let (outbound, _) = try sessions(from: a, to: b)
-        let (_, inbound) = try sessions(from: b, to: a)
-        linkSerial += 1
+        let outbound = try session(from: a, to: b, .outbound)
+        let inbound = try session(from: b, to: a, .inbound)
         let model = configuration.network.map {
             EmulatedLinkModel(profile: $0, seed: configuration.networkSeed &* 1_000_003 &+ UInt64(a * 16 + b))
         }
