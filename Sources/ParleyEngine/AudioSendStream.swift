@@ -22,8 +22,9 @@ public final class AudioSendStream {
     public internal(set) var encodeTimer = CallTimer()
 
     private let encoder: OpusEncoder
-    /// Where each frame goes: a sender and its stream index; `active` false once removed.
-    private var outputs: [(sender: SecureRTPSender, stream: Int, active: Bool)] = []
+    /// Where each frame goes. Audio is not retransmitted (a late frame is concealed, not
+    /// asked for again): a short history is enough, and keeps a mesh call's memory small.
+    private var outputs: SendStreamOutputs
     private var payloader: OpusPayloader
     private var packet: [UInt8]
 
@@ -35,7 +36,7 @@ public final class AudioSendStream {
         encoder = try OpusEncoder(configuration: configuration)
         payloader = OpusPayloader(initialTimestamp: initialTimestamp)
         packet = [UInt8](repeating: 0, count: OpusEncoder.maximumPacketSize)
-        outputs.reserveCapacity(8)
+        outputs = SendStreamOutputs(ssrc: ssrc, payloadType: payloadType, historyCapacity: Self.historyCapacity)
         addOutput(sender: sender, initialSequenceNumber: initialSequenceNumber)
     }
 
@@ -43,24 +44,14 @@ public final class AudioSendStream {
     /// `initialSequenceNumber`. Returns the output's index for `removeOutput`.
     @discardableResult
     public func addOutput(sender: SecureRTPSender, initialSequenceNumber: UInt16) -> Int {
-        // Audio is not retransmitted (a late frame is concealed, not asked for again): a
-        // short history is enough, and keeps a mesh call's memory small.
-        let stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber,
-                                      historyCapacity: Self.historyCapacity)
-        outputs.append((sender, stream, true))
-        return outputs.count - 1
+        outputs.add(sender: sender, initialSequenceNumber: initialSequenceNumber)
     }
 
     /// Stops sending through output `index` (the peer left). Its statistics stay.
-    public func removeOutput(_ index: Int) {
-        guard outputs.indices.contains(index) else { return }
-        outputs[index].active = false
-    }
+    public func removeOutput(_ index: Int) { outputs.remove(index) }
 
     /// The statistics of output `index` (0: the first sender's).
-    public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics {
-        outputs[index].sender.streams[outputs[index].stream]
-    }
+    public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics { outputs.statistics(index) }
 
     /// RTP packets kept per output for a retransmission request.
     static let historyCapacity = 8
@@ -81,14 +72,8 @@ public final class AudioSendStream {
         let level = Self.audioLevel(pcm)
         try packet.withUnsafeBytes { all in
             guard let payload = try payloader.packetize(UnsafeRawBufferPointer(rebasing: all[0..<size])) else { return }
-            var index = 0
-            while index < outputs.count {
-                let output = outputs[index]
-                index += 1
-                guard output.active else { continue }
-                try output.sender.send(stream: output.stream, payload: payload.bytes, marker: payload.marker,
-                                       timestamp: payload.timestamp, audioLevel: level, now: now)
-            }
+            try outputs.send(payload: payload.bytes, marker: payload.marker, timestamp: payload.timestamp,
+                             audioLevel: level, now: now)
         }
     }
 

@@ -19,8 +19,8 @@ public final class VideoSendStream {
     public private(set) var lastEncoded = EncodedVideoFrame()
 
     private let encoder: VideoEncoder
-    /// Where each frame goes (a mesh call: one per peer); `active` false once removed.
-    private var outputs: [(sender: SecureRTPSender, stream: Int, active: Bool)] = []
+    /// Where each frame goes (a mesh call: one output per peer).
+    private var outputs: SendStreamOutputs
     private let packetizer: VideoPacketizer
     private let timestampBase: UInt32
     private var keyframePending = false
@@ -33,7 +33,7 @@ public final class VideoSendStream {
         packetizer = try VideoPacketizer(codec: configuration.codec, width: configuration.width, height: configuration.height)
         timestampBase = initialTimestamp
         lastEncoded = EncodedVideoFrame(capacity: max(1 << 16, VideoFrame.byteCount(width: configuration.width, height: configuration.height)))
-        outputs.reserveCapacity(8)
+        outputs = SendStreamOutputs(ssrc: ssrc, payloadType: payloadType, historyCapacity: 1024)
         addOutput(sender: sender, initialSequenceNumber: initialSequenceNumber)
     }
 
@@ -41,21 +41,14 @@ public final class VideoSendStream {
     /// frame is encoded once and packetized once per output. Returns the output's index.
     @discardableResult
     public func addOutput(sender: SecureRTPSender, initialSequenceNumber: UInt16) -> Int {
-        let stream = sender.addStream(ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber)
-        outputs.append((sender, stream, true))
-        return outputs.count - 1
+        outputs.add(sender: sender, initialSequenceNumber: initialSequenceNumber)
     }
 
     /// Stops sending through output `index` (the peer left).
-    public func removeOutput(_ index: Int) {
-        guard outputs.indices.contains(index) else { return }
-        outputs[index].active = false
-    }
+    public func removeOutput(_ index: Int) { outputs.remove(index) }
 
     /// The statistics of output `index` (0: the first sender's).
-    public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics {
-        outputs[index].sender.streams[outputs[index].stream]
-    }
+    public func statistics(output index: Int) -> SecureRTPSender.StreamStatistics { outputs.statistics(index) }
 
     public var configuration: VideoEncoderConfiguration { encoder.configuration }
     public var statistics: SecureRTPSender.StreamStatistics { statistics(output: 0) }
@@ -91,13 +84,7 @@ public final class VideoSendStream {
         let size = lastEncoded.size
         try lastEncoded.data.withUnsafeBytes { all in
             try packetizer.packetize(frame: UnsafeRawBufferPointer(rebasing: all[0..<size]), keyframe: keyframe) { payload, marker in
-                var index = 0
-                while index < outputs.count {
-                    let output = outputs[index]
-                    index += 1
-                    guard output.active else { continue }
-                    try output.sender.send(stream: output.stream, payload: payload, marker: marker, timestamp: timestamp, now: now)
-                }
+                try outputs.send(payload: payload, marker: marker, timestamp: timestamp, now: now)
             }
         }
         return true
