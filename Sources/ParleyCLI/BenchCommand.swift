@@ -103,14 +103,19 @@ struct BenchCommand: ParsableCommand {
         } else {
             print(Self.table(report))
         }
-        if let output {
-            do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                standardError("parley: error: cannot write the report to \(output): \(error.localizedDescription); "
-                    + "check that its directory exists and is writable")
-                throw ExitCode.failure
-            }
+        try writeOutput(data)
+    }
+
+    /// Writes the JSON report to `--output`, if given (after it was printed: a file that
+    /// cannot be written does not lose the measurement).
+    private func writeOutput(_ data: Data) throws {
+        guard let output else { return }
+        do {
+            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            standardError("parley: error: cannot write the report to \(output): \(error.localizedDescription); "
+                + "check that its directory exists and is writable")
+            throw ExitCode.failure
         }
     }
 
@@ -154,15 +159,7 @@ struct BenchCommand: ParsableCommand {
                     + (report.peakResidentMegabytes.map { ", peak \(f($0, 1)) MB" } ?? ""))
             }
         }
-        if let output {
-            do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                standardError("parley: error: cannot write the report to \(output): \(error.localizedDescription); "
-                    + "check that its directory exists and is writable")
-                throw ExitCode.failure
-            }
-        }
+        try writeOutput(data)
     }
 
     /// `--jitter`: the playout simulation, table or `{"jitter": [rows]}`.
@@ -201,15 +198,7 @@ struct BenchCommand: ParsableCommand {
             print(missed.isEmpty ? "every trace within the goal (≤ 1.15× oracle, late loss ≤ 1 %)"
                 : "ABOVE GOAL: \(missed.joined(separator: ", "))")
         }
-        if let output {
-            do {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                standardError("parley: error: cannot write the report to \(output): \(error.localizedDescription); "
-                    + "check that its directory exists and is writable")
-                throw ExitCode.failure
-            }
-        }
+        try writeOutput(data)
     }
 
     /// The human-readable report.
