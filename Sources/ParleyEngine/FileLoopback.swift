@@ -267,12 +267,7 @@ public final class FileLoopback {
     /// (6.5 ms) + the emulated network's mean one-way delay + the jitter buffer's mean delay.
     func sample(at time: Double) -> StatsSample {
         let network = (call.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
-        let quality = audio.flatMap { lane in
-            lane.callQuality(
-                oneWayDelayMilliseconds: Double(options.opus.frameDurationMilliseconds) + 6.5
-                    + (network + lane.meanJitterBufferDelay) * 1000,
-                bitrate: Double(options.opus.bitrate))
-        }
+        let quality = audio.flatMap { $0.callQuality(networkDelay: network, bitrate: Double(options.opus.bitrate)) }
         return .receiving(at: time, audio: audio?.inboundStats(), video: video?.inboundStats(),
                           roundTripTime: call.rtcp.statistics.roundTripTime, quality: quality)
     }

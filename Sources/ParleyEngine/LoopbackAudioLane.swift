@@ -87,16 +87,11 @@ final class AudioLane {
         nextPull = (nextPull ?? now) + Double(buffer.outputFrameSize) / Double(configuration.sampleRate)
     }
 
-    /// The jitter buffer's mean delay of the played audio so far, seconds (webrtc-stats:
-    /// jitterBufferDelay / jitterBufferEmittedCount).
-    var meanJitterBufferDelay: Double {
-        guard let s = receiveStream?.jitterBuffer?.statistics, s.jitterBufferEmittedCount > 0 else { return 0 }
-        return s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)
-    }
-
-    /// The E-model's view of the played audio (nil before anything was played).
-    func callQuality(oneWayDelayMilliseconds: Double, bitrate: Double) -> CallQuality? {
-        receiveStream?.callQuality(oneWayDelayMilliseconds: oneWayDelayMilliseconds, bitrate: bitrate)
+    /// The E-model's view of the played audio (nil before anything was played), over a
+    /// network of `networkDelay` seconds' mean one-way delay.
+    func callQuality(networkDelay: Double, bitrate: Double) -> CallQuality? {
+        receiveStream?.callQuality(networkDelay: networkDelay, frameDurationMilliseconds: configuration.frameDurationMilliseconds,
+                                   bitrate: bitrate)
     }
 
     var seconds: Double { Double(sendStream.framesEncoded * configuration.frameSize) / Double(configuration.sampleRate) }

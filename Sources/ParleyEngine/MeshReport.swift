@@ -142,16 +142,13 @@ extension MeshSession {
                                links: links)
     }
 
+    /// The E-model's view of what `connection`'s participant heard from its remote, over
+    /// the link that carried it (the remote's connection to us).
     func quality(of connection: MeshConnection) -> CallQuality? {
-        let opus = configuration.opus
-        let network = (connection.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
-        let jitterBuffer = connection.audio?.jitterBuffer.map { b -> Double in
-            let s = b.statistics
-            return s.jitterBufferEmittedCount > 0 ? s.jitterBufferDelay / Double(s.jitterBufferEmittedCount) : 0
-        } ?? 0
-        return connection.audio?.callQuality(
-            oneWayDelayMilliseconds: Double(opus.frameDurationMilliseconds) + 6.5 + (network + jitterBuffer) * 1000,
-            bitrate: Double(opus.bitrate))
+        let back = members[connection.remote].connections[connection.local]
+        let network = (back?.link.model as? EmulatedLinkModel)?.meanDelay ?? 0
+        return connection.audio?.callQuality(networkDelay: network, frameDurationMilliseconds: configuration.opus.frameDurationMilliseconds,
+                                             bitrate: Double(configuration.opus.bitrate))
     }
 
     func sample(of connection: MeshConnection, at time: Double) -> StatsSample {

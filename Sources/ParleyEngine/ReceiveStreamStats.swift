@@ -64,6 +64,22 @@ extension AudioReceiveStream {
                            burstRatio: lossRuns.burstRatio, codec: .opus(bitrate: bitrate))
     }
 
+    /// The jitter buffer's mean delay of the played audio so far, seconds (webrtc-stats:
+    /// jitterBufferDelay / jitterBufferEmittedCount); 0 without a jitter buffer.
+    public var meanJitterBufferDelay: Double {
+        guard let s = jitterBuffer?.statistics, s.jitterBufferEmittedCount > 0 else { return 0 }
+        return s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)
+    }
+
+    /// The E-model's view of a loopback's played audio, whose mouth-to-ear delay is
+    /// packetization (one frame of `frameDurationMilliseconds`) + Opus's lookahead (6.5 ms)
+    /// + the emulated network's mean one-way delay (`networkDelay`, seconds) + the jitter
+    /// buffer's mean delay; nil before anything was played.
+    func callQuality(networkDelay: Double, frameDurationMilliseconds: Int, bitrate: Double) -> CallQuality? {
+        callQuality(oneWayDelayMilliseconds: Double(frameDurationMilliseconds) + 6.5 + (networkDelay + meanJitterBufferDelay) * 1000,
+                    bitrate: bitrate)
+    }
+
     /// Milliseconds of audio in one frame.
     var frameMilliseconds: Double { Double(frameSize) * 1000 / Double(sampleRate) }
 }
