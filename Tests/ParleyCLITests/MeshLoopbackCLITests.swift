@@ -7,19 +7,6 @@ import Testing
 /// `parley loopback --participants N`: more than 2 people is the paid tier.
 @Suite("parley loopback --participants (mesh) through the CLI")
 struct MeshLoopbackCLITests {
-    /// 2 s of a gated 300 Hz tone, 48 kHz mono.
-    private func wav(in cli: PolicyCLI) throws -> String {
-        let path = cli.root.appendingPathComponent("talk.wav").path
-        let samples = (0..<96_000).map { n -> Float in
-            let t = Double(n) / 48_000
-            return Int(t / 0.15) % 3 == 2 ? 0 : Float(0.3 * sin(2 * .pi * 300 * t))
-        }
-        let writer = try WAVWriter(path: path, format: AudioFormat(sampleRate: 48_000, channels: 1))
-        try writer.write(samples)
-        try writer.close()
-        return path
-    }
-
     private func loopback(_ cli: PolicyCLI, _ n: Int, _ audio: String, _ out: String, _ env: [String: String]) throws -> ParleyExecutable.Result {
         try cli.parley(["loopback", "--participants", "\(n)", "--duration", "2", "--audio", audio, "--out", out], env)
     }
@@ -27,7 +14,7 @@ struct MeshLoopbackCLITests {
     @Test func meshLoopbackNeedsALicenseForMoreThanTwo() throws {
         let cli = try PolicyCLI()
         defer { cli.remove() }
-        let audio = try wav(in: cli)
+        let audio = try cli.talkWAV()
         let out = cli.root.appendingPathComponent("out").path
 
         // No profile at all.

@@ -8,19 +8,6 @@ import Testing
 /// `parley loopback --participants 2`, and a stats file cut short.
 @Suite("parley report of a group-call (mesh) run")
 struct MeshReportCLITests {
-    /// 2 s of a gated 300 Hz tone, 48 kHz mono.
-    private func wav(in cli: PolicyCLI) throws -> String {
-        let path = cli.root.appendingPathComponent("talk.wav").path
-        let samples = (0..<96_000).map { n -> Float in
-            let t = Double(n) / 48_000
-            return Int(t / 0.15) % 3 == 2 ? 0 : Float(0.3 * sin(2 * .pi * 300 * t))
-        }
-        let writer = try WAVWriter(path: path, format: AudioFormat(sampleRate: 48_000, channels: 1))
-        try writer.write(samples)
-        try writer.close()
-        return path
-    }
-
     private func expectMeshPage(_ page: String, _ what: String) {
         for text in ["Parley group call — 2 participants", "Alice", "Bob", "<td>Alice→Bob</td>", "<td>Bob→Alice</td>",
                      "MOS", "<svg", "<section id=\"links\">", "<section id=\"mos\">", "<section id=\"jitter\">",
@@ -35,7 +22,7 @@ struct MeshReportCLITests {
     @Test func reportOfAMeshRunItsStatsAndAStatsFileCutShort() throws {
         let cli = try PolicyCLI()
         defer { cli.remove() }
-        let audio = try wav(in: cli)
+        let audio = try cli.talkWAV()
         let out = cli.root.appendingPathComponent("run")
         let stats = out.appendingPathComponent("stats.jsonl")
         let env = cli.home("Nobody")   // 2 participants need no license, not even a profile

@@ -1,4 +1,6 @@
 import Foundation
+import ParleyCore
+import ParleyMedia
 import ParleyContacts
 import ParleyTestSupport
 import Testing
@@ -65,4 +67,20 @@ struct PolicyCLI {
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+extension PolicyCLI {
+    /// 2 s of a gated 300 Hz tone, 48 kHz mono, as `talk.wav` in the test's directory (an
+    /// input for group loopbacks).
+    func talkWAV() throws -> String {
+        let path = root.appendingPathComponent("talk.wav").path
+        let samples = (0..<96_000).map { n -> Float in
+            let t = Double(n) / 48_000
+            return Int(t / 0.15) % 3 == 2 ? 0 : Float(0.3 * sin(2 * .pi * 300 * t))
+        }
+        let writer = try WAVWriter(path: path, format: AudioFormat(sampleRate: 48_000, channels: 1))
+        try writer.write(samples)
+        try writer.close()
+        return path
+    }
 }
