@@ -196,13 +196,7 @@ struct SecureStreamTests {
         #expect(failure == nil)
         // The same number of protect+unprotect round trips through bare libsrtp2.
         let packet: [UInt8] = [0x80, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 5] + [UInt8](repeating: 7, count: 80)
-        _ = try SRTPBareCalls.protectUnprotect(suite: .aeadAES128GCM, masterKey: loop.key, packet: packet, roundTrips: 10)
-        let setup = try AllocationCounter.count {
-            _ = try SRTPBareCalls.protectUnprotect(suite: .aeadAES128GCM, masterKey: loop.key, packet: packet, roundTrips: 1)
-        }
-        let bare = try AllocationCounter.count {
-            _ = try SRTPBareCalls.protectUnprotect(suite: .aeadAES128GCM, masterKey: loop.key, packet: packet, roundTrips: 101)
-        } - setup
+        let bare = try bareSRTPAllocations(suite: .aeadAES128GCM, key: loop.key, roundTrips: 100, packet: packet)
         #expect(engine <= bare + 8, "engine path: \(engine) allocations for 100 frames; bare libsrtp2: \(bare) for 100 round trips")
         #expect(samples == 120 * 960)
         withExtendedLifetime((loop, receive)) {}
