@@ -21,7 +21,7 @@ import ParleyMetrics
     }
 
     @Test func accelerateRemovesWholePeriodsAndKeepsThePitch() throws {
-        let stretcher = TimeStretcher(sampleRate: 48000, channels: 1)
+        var stretcher = TimeStretcher(sampleRate: 48000, channels: 1)
         var output: [Float] = []
         var removedTotal = 0
         for frame in 0..<25 {
@@ -43,7 +43,7 @@ import ParleyMetrics
     }
 
     @Test func preemptiveExpandInsertsWholePeriodsAndKeepsThePitch() throws {
-        let stretcher = TimeStretcher(sampleRate: 48000, channels: 2)
+        var stretcher = TimeStretcher(sampleRate: 48000, channels: 2)
         var output: [Float] = []
         var insertedTotal = 0
         for frame in 0..<25 {
@@ -70,7 +70,7 @@ import ParleyMetrics
     }
 
     @Test func leavesNoiseAloneAndStretchesSilence() throws {
-        let stretcher = TimeStretcher(sampleRate: 8000, channels: 1)
+        var stretcher = TimeStretcher(sampleRate: 8000, channels: 1)
         var r = TraceRandom(seed: 3)
         var noise = (0..<160).map { _ in Float(r.uniform() - 0.5) }
         #expect(stretcher.accelerate(&noise, frames: 160) == 0)
