@@ -46,6 +46,12 @@ public final class AudioJitterBuffer {
     // Decoded audio waiting to be pulled (interleaved), and decode scratch space.
     private var fifo: [Float]
     private var fifoCount = 0 // samples per channel
+    /// During a `pull`: its output and how many samples per channel of it are filled.
+    private var pullOutput: UnsafeMutablePointer<Float>?
+    private var pullFilled = 0
+    /// Decoded audio queued ahead of the next decode: the part of the pull's output
+    /// already filled and the FIFO (samples per channel).
+    private var queuedFrames: Int { pullFilled + fifoCount }
     private var scratch: [Float]
     private let scratchFrames: Int
 
@@ -194,24 +200,32 @@ public final class AudioJitterBuffer {
         }
         let s = configuration.levelSmoothing
         filteredLevel = s * filteredLevel + (1 - s) * arrivalLevel(now: now)
+        // Decoded audio goes straight into `output` (what is left from the last pull first),
+        // and only what does not fit waits in the FIFO: in the usual pull one decode fills
+        // the output and the FIFO is never touched.
+        let out = output.baseAddress!
+        let fromFifo = min(fifoCount, need)
+        let remaining = (fifoCount - fromFifo) * channels
+        if fromFifo > 0 {
+            fifo.withUnsafeMutableBufferPointer { fifo in
+                out.update(from: fifo.baseAddress!, count: fromFifo * channels)
+                if remaining > 0 { fifo.baseAddress!.update(from: fifo.baseAddress! + fromFifo * channels, count: remaining) }
+            }
+        }
+        fifoCount -= fromFifo
+        pullOutput = out
+        pullFilled = fromFifo
         var guardRounds = 0
-        while fifoCount < need && guardRounds < 16 {
+        while pullFilled < need && guardRounds < 16 {
             refill(now: now, result: &result)
             guardRounds += 1
         }
-        if fifoCount < need { // Cannot happen with a sane decoder; pad with silence.
-            for i in (fifoCount * channels)..<(need * channels) { fifo[i] = 0 }
-            fifoCount = need
+        let filled = pullFilled
+        pullOutput = nil
+        pullFilled = 0
+        if filled < need { // Cannot happen with a sane decoder; pad with silence.
+            (out + filled * channels).update(repeating: 0, count: (need - filled) * channels)
         }
-        let n = need * channels
-        let remaining = (fifoCount - need) * channels
-        // Block copies through pointers: element by element, each write to an array held by
-        // the class is a uniqueness and bounds check (a measurable share of a mesh call).
-        fifo.withUnsafeMutableBufferPointer { fifo in
-            output.baseAddress!.update(from: fifo.baseAddress!, count: n)
-            if remaining > 0 { fifo.baseAddress!.update(from: fifo.baseAddress! + n, count: remaining) }
-        }
-        fifoCount -= need
         statistics.totalSamplesReceived += need
         result.targetDelay = delay.targetDelay
         result.bufferLevel = level()
@@ -325,7 +339,8 @@ public final class AudioJitterBuffer {
         // the slack a zero-relative-delay packet gets. The target covers the quantile of
         // relative delays; decoded audio still queued (`waste`) only adds delay.
         let slack = now - entry.arrival + entry.relativeDelay
-        let waste = Double(fifoCount) / Double(sampleRate)
+        let queued = queuedFrames
+        let waste = Double(queued) / Double(sampleRate)
         let grid = Double(outputFrameSize) / Double(sampleRate)
         var frames = decoded
         var operation = PlayoutOperation.normal
@@ -342,7 +357,7 @@ public final class AudioJitterBuffer {
             if wasteRetryIn > 0 {
                 wasteRetryIn -= 1
             } else {
-                removed = stretcher.accelerate(&scratch, frames: frames, desired: fifoCount, limit: fifoCount)
+                removed = stretcher.accelerate(&scratch, frames: frames, desired: queued, limit: queued)
                 if removed == 0 { wasteRetryIn = 4 }
             }
         }
@@ -355,7 +370,7 @@ public final class AudioJitterBuffer {
             operation = .preemptiveExpand
             statistics.insertedSamplesForDeceleration += inserted
         }
-        let offset = fifoCount
+        let offset = queued
         let emitTime = now + Double(offset) / Double(sampleRate)
         statistics.jitterBufferDelay += max(0, emitTime - entry.arrival) * Double(frames)
         statistics.jitterBufferTargetDelay += target * Double(frames)
@@ -369,17 +384,24 @@ public final class AudioJitterBuffer {
     // MARK: - Output assembly
 
     private func appendScratch(frames: Int) {
-        let n = frames * channels
+        guard frames > 0, frames * channels <= scratch.count else { return }
+        var from = 0
+        if let out = pullOutput, pullFilled < outputFrameSize {
+            from = min(frames, outputFrameSize - pullFilled)
+            scratch.withUnsafeBufferPointer { scratch in
+                (out + pullFilled * channels).update(from: scratch.baseAddress!, count: from * channels)
+            }
+            pullFilled += from
+        }
+        let n = (frames - from) * channels
         let start = fifoCount * channels
-        guard start + n <= fifo.count, n <= scratch.count else { return }
-        if n > 0 {
-            fifo.withUnsafeMutableBufferPointer { fifo in
-                scratch.withUnsafeBufferPointer { scratch in
-                    (fifo.baseAddress! + start).update(from: scratch.baseAddress!, count: n)
-                }
+        guard n > 0, start + n <= fifo.count else { return }
+        fifo.withUnsafeMutableBufferPointer { fifo in
+            scratch.withUnsafeBufferPointer { scratch in
+                (fifo.baseAddress! + start).update(from: scratch.baseAddress! + from * channels, count: n)
             }
         }
-        fifoCount += frames
+        fifoCount += frames - from
     }
 
     private func appendConcealment(result: inout PullResult) {
