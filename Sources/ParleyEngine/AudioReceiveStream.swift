@@ -62,7 +62,8 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
     private let sink: Sink
 
     public init(sampleRate: Int, channels: Int, frameDurationMilliseconds: Int, receiver: SecureRTPReceiver,
-                payloadType: UInt8, playout: Playout = .arrivalOrder, sink: @escaping Sink) throws {
+                payloadType: UInt8, playout: Playout = .arrivalOrder, decodeScratch: DecodeScratch? = nil,
+                sink: @escaping Sink) throws {
         self.sampleRate = sampleRate
         self.channels = channels
         frameSize = sampleRate * frameDurationMilliseconds / 1000
@@ -72,7 +73,7 @@ public final class AudioReceiveStream: ReportingReceiveStream, RTPPacketSink {
             if ![10, 20].contains(configuration.outputFrameMilliseconds) { configuration.outputFrameMilliseconds = 20 }
             let buffer = try AudioJitterBuffer(
                 decoder: try OpusAudioDecoding(sampleRate: sampleRate, channels: channels, senderUsesFEC: senderUsesFEC),
-                configuration: configuration)
+                configuration: configuration, decodeScratch: decodeScratch)
             jitterBuffer = buffer
             pullOutput = [Float](repeating: 0, count: buffer.outputFrameSize * channels)
         } else {

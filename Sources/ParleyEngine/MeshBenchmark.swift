@@ -112,11 +112,12 @@ public enum MeshBenchmark {
                 name: "p\(p)",
                 readAudio: { frame in
                     guard index < mine.count else { return 0 }
-                    let source = mine[index]
+                    let n = min(frame.count, mine[index].count)
+                    mine[index].withUnsafeBufferPointer { source in
+                        frame.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source.baseAddress!, count: n) }
+                    }
                     index += 1
-                    var i = 0
-                    while i < frame.count { frame[i] = source[i]; i += 1 }
-                    return frame.count / opus.channels
+                    return n / opus.channels
                 },
                 writeMix: { _ in })
             if let video {

@@ -52,14 +52,14 @@ final class MeshConnection {
     func start(
         localAudioSSRC: UInt32, opus: OpusConfiguration, videoCodec: VideoCodecKind?, videoThreads: Int,
         sessionBandwidth: Double, clock: @escaping () -> Double, randomFactor: (() -> Double)?,
-        audioSink: @escaping AudioReceiveStream.Sink, videoSink: @escaping VideoReceiveStream.Sink
+        decodeScratch: DecodeScratch, audioSink: @escaping AudioReceiveStream.Sink, videoSink: @escaping VideoReceiveStream.Sink
     ) throws {
         var configuration = JitterBufferConfiguration()
         configuration.outputFrameMilliseconds = 20
         let stream = try AudioReceiveStream(
             sampleRate: opus.sampleRate, channels: opus.channels, frameDurationMilliseconds: opus.frameDurationMilliseconds,
             receiver: receiver, payloadType: MediaProfile.audioPayloadType,
-            playout: .adaptive(configuration, senderUsesFEC: opus.inbandFEC), sink: audioSink)
+            playout: .adaptive(configuration, senderUsesFEC: opus.inbandFEC), decodeScratch: decodeScratch, sink: audioSink)
         stream.decodeTimer.isEnabled = false  // no CPU clock reads per frame
         audio = stream
         levels = AudioLevelTap(stream: stream, timestampPerFrame: UInt32(OpusPayload.clockRate * opus.frameDurationMilliseconds / 1000))

@@ -179,6 +179,9 @@ public final class MeshSession {
     private var nextGrid = 0.0
     private var nextVideo: [Double]
     private let gridInterval: Double
+    /// One decode buffer for every receiver's jitter buffer: they are all pulled on the
+    /// thread that runs the call, one after another.
+    private let decodeScratch = DecodeScratch()
     /// Audio input ends of all participants ("the call has nothing more to say").
     public var allAudioEnded: Bool { members.allSatisfy { $0.audioEnded || $0.state == .left } }
 
@@ -378,6 +381,7 @@ public final class MeshSession {
             localAudioSSRC: member.audioIdentity.ssrc, opus: opus, videoCodec: hasVideo ? configuration.videoCodec : nil,
             videoThreads: configuration.videoThreads, sessionBandwidth: Double(opus.bitrate + configuration.videoBitrateKbps * 1000),
             clock: { [unowned self] in self.now }, randomFactor: { 0.5 + random.unit() },
+            decodeScratch: decodeScratch,
             audioSink: { _ in },  // played frames go straight into the mixer (see playout())
             videoSink: { [unowned self, unowned member] picture, _ in
                 self.submit(picture, from: b, to: member)

@@ -88,7 +88,7 @@ public final class RTCPSession {
         guard now >= due else { return }
         sendReport(now: now)
         interval.initial = false
-        interval.weSent = sender.streams.contains { $0.packetsSent > 0 }
+        interval.weSent = sender.hasSent
         interval.senders = interval.weSent ? 1 : 0
         nextReport = now + interval.interval(randomFactor: { randomFactor?() ?? Double.random(in: 0.5...1.5, using: &random) })
     }
@@ -139,7 +139,7 @@ public final class RTCPSession {
         }
     }
 
-    private var reportingSSRC: UInt32 { sender.streams.first?.ssrc ?? localSSRC }
+    private var reportingSSRC: UInt32 { sender.streamCount > 0 ? sender.statistics(of: 0).ssrc : localSSRC }
 
     @discardableResult
     private func send(_ packets: [RTCPPacket], now: Double) -> Bool {

@@ -122,7 +122,9 @@ public final class SecureRTPReceiver {
                 counters.lastError = "\(error)"
                 return
             }
-            guard let sink = sinks[Int(view.header.payloadType)].sink else {
+            // Read in place (copying the element would copy its weak reference).
+            let payloadType = Int(view.header.payloadType)
+            guard let sink = sinks.withUnsafeBufferPointer({ $0[payloadType].sink }) else {
                 counters.unknownPayloadType += 1
                 return
             }

@@ -20,7 +20,8 @@ public final class SecureRTPSender {
         public var lastSendTime: Double = 0
     }
 
-    public private(set) var streams: [StreamStatistics] = []
+    /// Each stream's statistics.
+    public var streams: [StreamStatistics] { states.map(\.statistics) }
     public private(set) var transportFailures = 0
     public private(set) var lastTransportError: String?
     public let extensions: RTPExtensionMap
@@ -30,8 +31,14 @@ public final class SecureRTPSender {
 
     private var srtp: SRTPSession
     private let transport: PacketTransport
-    private var sequenceNumbers: [UInt16] = []
-    private var histories: [RTPPacketHistory] = []
+    /// Per stream, everything `send` touches in one element (one cache line to fetch, not
+    /// one per array).
+    private struct StreamState {
+        var statistics: StreamStatistics
+        var sequenceNumber: UInt16
+        let history: RTPPacketHistory
+    }
+    private var states: [StreamState] = []
     private var transportSequence: UInt16 = 0
     private var buffer: [UInt8]
     private var plaintextCopy: [UInt8]
@@ -47,10 +54,10 @@ public final class SecureRTPSender {
 
     /// Adds a stream and returns its index for `send`.
     public func addStream(ssrc: UInt32, payloadType: UInt8, initialSequenceNumber: UInt16, historyCapacity: Int = 1024) -> Int {
-        streams.append(StreamStatistics(ssrc: ssrc, payloadType: payloadType))
-        sequenceNumbers.append(initialSequenceNumber)
-        histories.append(RTPPacketHistory(capacity: historyCapacity, maxPacketSize: Self.maximumPacket))
-        return streams.count - 1
+        states.append(StreamState(statistics: StreamStatistics(ssrc: ssrc, payloadType: payloadType),
+                                  sequenceNumber: initialSequenceNumber,
+                                  history: RTPPacketHistory(capacity: historyCapacity, maxPacketSize: Self.maximumPacket)))
+        return states.count - 1
     }
 
     /// Sends one payload as the next packet of `stream`.
@@ -58,10 +65,10 @@ public final class SecureRTPSender {
         stream: Int, payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32,
         audioLevel: RTPExtensions.AudioLevel? = nil, now: Double
     ) throws {
-        let sequenceNumber = sequenceNumbers[stream]
-        sequenceNumbers[stream] = sequenceNumber &+ 1
-        let header = RTPHeader(marker: marker, payloadType: streams[stream].payloadType, sequenceNumber: sequenceNumber,
-                               timestamp: timestamp, ssrc: streams[stream].ssrc)
+        let sequenceNumber = states[stream].sequenceNumber
+        states[stream].sequenceNumber = sequenceNumber &+ 1
+        let header = RTPHeader(marker: marker, payloadType: states[stream].statistics.payloadType, sequenceNumber: sequenceNumber,
+                               timestamp: timestamp, ssrc: states[stream].statistics.ssrc)
         let plainLength = try buffer.withUnsafeMutableBytes { out throws -> Int in
             let room = UnsafeMutableRawBufferPointer(rebasing: out[0..<Self.maximumPacket])
             var builder = try RTPPacketBuilder(header: header, into: room)
@@ -73,11 +80,12 @@ public final class SecureRTPSender {
             }
             return try builder.finish(payload: payload)
         }
-        try buffer.withUnsafeBytes { try histories[stream].store(sequenceNumber: sequenceNumber, packet: UnsafeRawBufferPointer(rebasing: $0[0..<plainLength])) }
-        streams[stream].packetsSent += 1
-        streams[stream].payloadBytesSent += payload.count
-        streams[stream].lastTimestamp = timestamp
-        streams[stream].lastSendTime = now
+        let history = states[stream].history
+        try buffer.withUnsafeBytes { try history.store(sequenceNumber: sequenceNumber, packet: UnsafeRawBufferPointer(rebasing: $0[0..<plainLength])) }
+        states[stream].statistics.packetsSent += 1
+        states[stream].statistics.payloadBytesSent += payload.count
+        states[stream].statistics.lastTimestamp = timestamp
+        states[stream].statistics.lastSendTime = now
         try protectAndSend(stream: stream, length: plainLength, now: now)
     }
 
@@ -86,10 +94,10 @@ public final class SecureRTPSender {
     @discardableResult
     public func retransmit(stream: Int, sequenceNumber: UInt16, now: Double) throws -> Bool {
         let copied = try buffer.withUnsafeMutableBytes { out in
-            try histories[stream].copyPacket(for: sequenceNumber, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<Self.maximumPacket]))
+            try states[stream].history.copyPacket(for: sequenceNumber, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<Self.maximumPacket]))
         }
         guard let length = copied else { return false }
-        streams[stream].retransmittedPackets += 1
+        states[stream].statistics.retransmittedPackets += 1
         try protectAndSend(stream: stream, length: length, now: now)
         return true
     }
@@ -101,7 +109,15 @@ public final class SecureRTPSender {
     }
 
     /// Finds the stream of `ssrc`.
-    public func stream(ssrc: UInt32) -> Int? { streams.firstIndex { $0.ssrc == ssrc } }
+    public func stream(ssrc: UInt32) -> Int? { states.firstIndex { $0.statistics.ssrc == ssrc } }
+
+    /// The statistics of one stream (no copy of the others).
+    public func statistics(of stream: Int) -> StreamStatistics { states[stream].statistics }
+
+    public var streamCount: Int { states.count }
+
+    /// Whether any stream has sent a packet.
+    public var hasSent: Bool { states.contains { $0.statistics.packetsSent > 0 } }
 
     /// Protects and sends an RTCP compound packet held in `packet` (plaintext).
     public func sendRTCP(_ packet: UnsafeRawBufferPointer, now: Double) throws {
@@ -124,7 +140,7 @@ public final class SecureRTPSender {
                 plaintextCopy.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]).copyMemory(from: UnsafeRawBufferPointer(rebasing: out[0..<length])) }
             }
             let protectedLength = try srtp.protectRTP(out, length: length)
-            streams[stream].wireBytesSent += protectedLength
+            states[stream].statistics.wireBytesSent += protectedLength
             deliver(UnsafeRawBufferPointer(rebasing: out[0..<protectedLength]), plaintextLength: length, now: now)
         }
     }

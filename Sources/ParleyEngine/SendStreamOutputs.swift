@@ -35,7 +35,7 @@ struct SendStreamOutputs {
 
     /// The sender's statistics of output `index`.
     func statistics(_ index: Int) -> SecureRTPSender.StreamStatistics {
-        outputs[index].sender.streams[outputs[index].stream]
+        outputs[index].sender.statistics(of: outputs[index].stream)
     }
 
     /// Sends one payload as the next packet of every active output.

@@ -52,7 +52,7 @@ public final class AudioJitterBuffer {
     /// Decoded audio queued ahead of the next decode: the part of the pull's output
     /// already filled and the FIFO (samples per channel).
     private var queuedFrames: Int { pullFilled + fifoCount }
-    private var scratch: [Float]
+    private let scratch: DecodeScratch
     private let scratchFrames: Int
 
     // Stream state.
@@ -68,7 +68,10 @@ public final class AudioJitterBuffer {
     private var concealing = false
     private var played: [Int64]
 
-    public init(decoder: AudioDecoding, configuration: JitterBufferConfiguration = JitterBufferConfiguration()) throws {
+    /// `decodeScratch`: decode space shared with other buffers pulled on the same thread
+    /// (a mesh call's receivers): one hot buffer instead of one cold buffer each.
+    public init(decoder: AudioDecoding, configuration: JitterBufferConfiguration = JitterBufferConfiguration(),
+                decodeScratch: DecodeScratch? = nil) throws {
         let format = decoder.format
         try configuration.validate(sampleRate: format.sampleRate)
         guard format.channels >= 1, format.channels <= 8 else {
@@ -88,7 +91,8 @@ public final class AudioJitterBuffer {
         stretcher = TimeStretcher(sampleRate: format.sampleRate, channels: format.channels)
         // Largest decode: 120 ms (Opus maximum) plus one inserted period.
         scratchFrames = format.frames(milliseconds: 120) + stretcher.maximumLag
-        scratch = [Float](repeating: 0, count: scratchFrames * format.channels)
+        scratch = decodeScratch ?? DecodeScratch()
+        scratch.reserve(scratchFrames * format.channels)
         fifo = [Float](repeating: 0, count: (scratchFrames + 2 * outputFrameSize) * format.channels)
         played = [Int64](repeating: Int64.min, count: 64)
     }
@@ -296,7 +300,7 @@ public final class AudioJitterBuffer {
         if first.timestamp == playoutTimestamp + packetRTP, !first.isDTX {
             let payload = packets.payload(at: 0)
             let recovered: Int?
-            do { recovered = try decoder.decodeFEC(from: payload, frameSize: packetSamples, into: &scratch) } catch { recovered = nil }
+            do { recovered = try decoder.decodeFEC(from: payload, frameSize: packetSamples, into: &scratch.samples) } catch { recovered = nil }
             if let n = recovered, n > 0, n <= scratchFrames {
                 statistics.fecPacketsRecovered += 1
                 concealing = false
@@ -322,7 +326,7 @@ public final class AudioJitterBuffer {
             return
         }
         let decoded: Int
-        do { decoded = try decoder.decode(payload, into: &scratch) } catch { decoded = 0 }
+        do { decoded = try decoder.decode(payload, into: &scratch.samples) } catch { decoded = 0 }
         packets.remove(at: 0)
         markPlayed(entry.timestamp)
         guard decoded > 0, decoded + stretcher.maximumLag <= scratchFrames else {
@@ -346,10 +350,10 @@ public final class AudioJitterBuffer {
         var operation = PlayoutOperation.normal
         var removed = 0, inserted = 0
         if slack < target - configuration.lowerBand {
-            inserted = stretcher.preemptiveExpand(&scratch, frames: frames, desired: Int((target - slack) * Double(sampleRate)))
+            inserted = stretcher.preemptiveExpand(&scratch.samples, frames: frames, desired: Int((target - slack) * Double(sampleRate)))
         } else if slack >= target + grid + configuration.upperBand {
             // A whole pull of slack to spare: shorten past the queued audio.
-            removed = stretcher.accelerate(&scratch, frames: frames, desired: Int((slack - target) * Double(sampleRate)))
+            removed = stretcher.accelerate(&scratch.samples, frames: frames, desired: Int((slack - target) * Double(sampleRate)))
         } else if waste >= Double(stretcher.minimumLag) / Double(sampleRate) {
             // Queued audio is only a little added delay: try to cut it, but after a try that
             // found no period to cut (speech that is not voiced just now), wait a few frames
@@ -357,7 +361,7 @@ public final class AudioJitterBuffer {
             if wasteRetryIn > 0 {
                 wasteRetryIn -= 1
             } else {
-                removed = stretcher.accelerate(&scratch, frames: frames, desired: queued, limit: queued)
+                removed = stretcher.accelerate(&scratch.samples, frames: frames, desired: queued, limit: queued)
                 if removed == 0 { wasteRetryIn = 4 }
             }
         }
@@ -384,11 +388,11 @@ public final class AudioJitterBuffer {
     // MARK: - Output assembly
 
     private func appendScratch(frames: Int) {
-        guard frames > 0, frames * channels <= scratch.count else { return }
+        guard frames > 0, frames * channels <= scratch.samples.count else { return }
         var from = 0
         if let out = pullOutput, pullFilled < outputFrameSize {
             from = min(frames, outputFrameSize - pullFilled)
-            scratch.withUnsafeBufferPointer { scratch in
+            scratch.samples.withUnsafeBufferPointer { scratch in
                 (out + pullFilled * channels).update(from: scratch.baseAddress!, count: from * channels)
             }
             pullFilled += from
@@ -397,7 +401,7 @@ public final class AudioJitterBuffer {
         let start = fifoCount * channels
         guard n > 0, start + n <= fifo.count else { return }
         fifo.withUnsafeMutableBufferPointer { fifo in
-            scratch.withUnsafeBufferPointer { scratch in
+            scratch.samples.withUnsafeBufferPointer { scratch in
                 (fifo.baseAddress! + start).update(from: scratch.baseAddress! + from * channels, count: n)
             }
         }
@@ -405,11 +409,11 @@ public final class AudioJitterBuffer {
     }
 
     private func appendConcealment(result: inout PullResult) {
-        let n = decoder.conceal(frameSize: packetSamples, into: &scratch)
+        let n = decoder.conceal(frameSize: packetSamples, into: &scratch.samples)
         let frames = min(max(0, n), scratchFrames)
         var energy: Float = 0
         var i = 0
-        while i < frames * channels { energy += scratch[i] * scratch[i]; i += 1 }
+        while i < frames * channels { energy += scratch.samples[i] * scratch.samples[i]; i += 1 }
         statistics.concealedSamples += frames
         if frames > 0 && energy / Float(frames * channels) < 1e-6 { statistics.silentConcealedSamples += frames }
         if !concealing { statistics.concealmentEvents += 1; concealing = true }
@@ -418,7 +422,7 @@ public final class AudioJitterBuffer {
     }
 
     private func appendComfortNoise(advance: Bool, result: inout PullResult) {
-        let n = decoder.comfortNoise(frameSize: packetSamples, into: &scratch)
+        let n = decoder.comfortNoise(frameSize: packetSamples, into: &scratch.samples)
         let frames = min(max(0, n), scratchFrames)
         statistics.comfortNoiseSamples += frames
         concealing = false
@@ -445,5 +449,20 @@ public final class AudioJitterBuffer {
         delay.resetWindow()
         decoder.reset()
         statistics.resets += 1
+    }
+}
+
+/// Decode scratch space for `AudioJitterBuffer`s. A decode's samples live in it only
+/// within one `pull`, so buffers pulled one after another on the same thread can share
+/// one: its memory stays in cache instead of each buffer touching its own. Never share one
+/// between buffers pulled on different threads.
+public final class DecodeScratch: @unchecked Sendable {
+    var samples: [Float] = []
+
+    public init() {}
+
+    /// Grows the space to at least `count` samples (when a buffer is made, not per pull).
+    func reserve(_ count: Int) {
+        if samples.count < count { samples = [Float](repeating: 0, count: count) }
     }
 }
