@@ -502,7 +502,7 @@ public final class MeshSession {
             }
             pumpLinks()
             if nextPlayout <= now {
-                try playout()
+                try playout(draining: !sending)
                 nextPlayout += 0.020
             }
             if nextTick <= now {
@@ -567,7 +567,9 @@ public final class MeshSession {
 
     /// Every 20 ms: each participant plays one frame of each stream it receives, mixes
     /// them, follows the active speaker and writes its mix.
-    private func playout() throws {
+    /// `draining`: the call is over and only what is still in flight plays out; a peer
+    /// whose stream has fully played is no longer pulled (its silence is not a loss).
+    private func playout(draining: Bool) throws {
         var i = 0
         while i < members.count {
             let member = members[i]
@@ -578,6 +580,10 @@ public final class MeshSession {
                 let remote = j
                 j += 1
                 guard let connection = member.connections[remote], connection.isOpen, let stream = connection.audio else { continue }
+                if draining && !stream.hasBufferedAudio && connection.link.pending == 0 {
+                    try member.detector.setLevel(127, for: remote)
+                    continue  // not in this frame's mix
+                }
                 // Straight into the mixer's slot for this peer.
                 let result = try member.mixer.withInputSlot(for: remote) { slot in stream.pull(now: now, into: slot) }
                 let level = connection.level(of: result)

@@ -42,13 +42,22 @@ public final class SecureRTPReceiver {
     /// The keys before the last `rekey`, accepted until `retiredUntil` (arrival time).
     private var retired: SRTPSession?
     private var retiredUntil = -Double.infinity
-    private var sinks: [WeakSink] = Array(repeating: WeakSink(), count: 128)
+    /// One weak slot per payload type, read in place (copying a slot out of an array
+    /// copies its weak reference, a measurable cost per packet).
+    private let sinks: UnsafeMutablePointer<WeakSink>
     private var buffer: [UInt8]
     private static let maximumPacket = 1500 + SRTPSession.maximumRTCPTrailerLength
 
     public init(srtp: SRTPSession) {
         self.srtp = srtp
         buffer = [UInt8](repeating: 0, count: Self.maximumPacket)
+        sinks = .allocate(capacity: 128)
+        sinks.initialize(repeating: WeakSink(), count: 128)
+    }
+
+    deinit {
+        sinks.deinitialize(count: 128)
+        sinks.deallocate()
     }
 
     /// Opens every later packet with `session` (a mesh call's roster changed: new pair
@@ -64,7 +73,7 @@ public final class SecureRTPReceiver {
     /// Sends packets of `payloadType` to `sink` (held weakly: a stream that goes away
     /// stops receiving, its packets are counted as unknown).
     public func register(payloadType: UInt8, sink: RTPPacketSink) {
-        sinks[Int(payloadType & 0x7F)] = WeakSink(sink: sink)
+        sinks[Int(payloadType & 0x7F)].sink = sink
     }
 
     /// Takes one datagram from the transport.
@@ -122,9 +131,7 @@ public final class SecureRTPReceiver {
                 counters.lastError = "\(error)"
                 return
             }
-            // Read in place (copying the element would copy its weak reference).
-            let payloadType = Int(view.header.payloadType)
-            guard let sink = sinks.withUnsafeBufferPointer({ $0[payloadType].sink }) else {
+            guard let sink = (sinks + Int(view.header.payloadType & 0x7F)).pointee.sink else {
                 counters.unknownPayloadType += 1
                 return
             }

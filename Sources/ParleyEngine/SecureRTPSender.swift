@@ -25,6 +25,10 @@ public final class SecureRTPSender {
     public private(set) var transportFailures = 0
     public private(set) var lastTransportError: String?
     public let extensions: RTPExtensionMap
+    /// The negotiated ids, looked up once (passing the map per packet retains its storage).
+    private let audioLevelID: UInt8?
+    private let absSendTimeID: UInt8?
+    private let transportSequenceID: UInt8?
     public weak var tap: PacketTap? { didSet { tapped = tap != nil } }
     /// Whether a tap was set: a plain flag read per packet instead of a weak reference.
     private var tapped = false
@@ -48,6 +52,9 @@ public final class SecureRTPSender {
         self.srtp = srtp
         self.transport = transport
         self.extensions = extensions
+        audioLevelID = extensions.id(for: .audioLevel)
+        absSendTimeID = extensions.id(for: .absSendTime)
+        transportSequenceID = extensions.id(for: .transportSequenceNumber)
         buffer = [UInt8](repeating: 0, count: Self.maximumPacket + SRTPSession.maximumTrailerLength)
         plaintextCopy = [UInt8](repeating: 0, count: Self.maximumPacket)
     }
@@ -72,11 +79,11 @@ public final class SecureRTPSender {
         let plainLength = try buffer.withUnsafeMutableBytes { out throws -> Int in
             let room = UnsafeMutableRawBufferPointer(rebasing: out[0..<Self.maximumPacket])
             var builder = try RTPPacketBuilder(header: header, into: room)
-            if let audioLevel { try builder.appendExtension(audioLevel, map: extensions) }
-            try builder.appendExtension(RTPExtensions.AbsSendTime(microseconds: Int64(now * 1e6)), map: extensions)
-            if extensions.id(for: .transportSequenceNumber) != nil {
+            if let audioLevel, let id = audioLevelID { try builder.appendExtension(audioLevel, id: id) }
+            if let id = absSendTimeID { try builder.appendExtension(RTPExtensions.AbsSendTime(microseconds: Int64(now * 1e6)), id: id) }
+            if let id = transportSequenceID {
                 transportSequence &+= 1
-                try builder.appendExtension(RTPExtensions.TransportSequenceNumber(transportSequence), map: extensions)
+                try builder.appendExtension(RTPExtensions.TransportSequenceNumber(transportSequence), id: id)
             }
             return try builder.finish(payload: payload)
         }

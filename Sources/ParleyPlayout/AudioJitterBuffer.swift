@@ -347,13 +347,17 @@ public final class AudioJitterBuffer {
         let waste = Double(queued) / Double(sampleRate)
         let grid = Double(outputFrameSize) / Double(sampleRate)
         var frames = decoded
+        // With nothing else buffered, a cut must leave this pull whole: removing more than
+        // the decoded audio spares would only be concealed again a moment later.
+        let spare = packets.isEmpty ? max(0, fifoCount + decoded - (outputFrameSize - pullFilled)) : Int.max
         var operation = PlayoutOperation.normal
         var removed = 0, inserted = 0
         if slack < target - configuration.lowerBand {
             inserted = stretcher.preemptiveExpand(&scratch.samples, frames: frames, desired: Int((target - slack) * Double(sampleRate)))
         } else if slack >= target + grid + configuration.upperBand {
             // A whole pull of slack to spare: shorten past the queued audio.
-            removed = stretcher.accelerate(&scratch.samples, frames: frames, desired: Int((slack - target) * Double(sampleRate)))
+            removed = stretcher.accelerate(&scratch.samples, frames: frames, desired: Int((slack - target) * Double(sampleRate)),
+                                           limit: spare)
         } else if waste >= Double(stretcher.minimumLag) / Double(sampleRate) {
             // Queued audio is only a little added delay: try to cut it, but after a try that
             // found no period to cut (speech that is not voiced just now), wait a few frames
@@ -361,7 +365,7 @@ public final class AudioJitterBuffer {
             if wasteRetryIn > 0 {
                 wasteRetryIn -= 1
             } else {
-                removed = stretcher.accelerate(&scratch.samples, frames: frames, desired: queued, limit: queued)
+                removed = stretcher.accelerate(&scratch.samples, frames: frames, desired: queued, limit: min(queued, spare))
                 if removed == 0 { wasteRetryIn = 4 }
             }
         }
