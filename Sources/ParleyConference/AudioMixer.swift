@@ -229,9 +229,11 @@ public final class AudioMixer {
             }
             p += 1
         }
-        // 3. Sum the mixed contributions once.
+        // 3. Sum the mixed contributions once (the loudest writes, the others add).
         var index = 0
-        while index < frame { sum[index] = 0; index += 1 }
+        if mixedCount == 0 {
+            while index < frame { sum[index] = 0; index += 1 }
+        }
         var rank = 0
         while rank < mixedCount {
             let talker = ranking[rank]
@@ -239,7 +241,11 @@ public final class AudioMixer {
             let gain = gains[talker]
             let base = talker * frame
             index = 0
-            while index < frame { sum[index] += gain * inputs[base + index]; index += 1 }
+            if rank == 0 {
+                while index < frame { sum[index] = gain * inputs[base + index]; index += 1 }
+            } else {
+                while index < frame { sum[index] += gain * inputs[base + index]; index += 1 }
+            }
             rank += 1
         }
         // 4. Each listener: the sum minus their own contribution, limited.
@@ -254,17 +260,33 @@ public final class AudioMixer {
             if inMix[listener] {
                 let gain = gains[listener]
                 index = 0
-                while index < frame {
-                    outputs[base + index] = limiter.apply(sum[index] - gain * inputs[base + index])
-                    index += 1
-                }
+                while index < frame { outputs[base + index] = sum[index] - gain * inputs[base + index]; index += 1 }
             } else {
                 index = 0
-                while index < frame { outputs[base + index] = limiter.apply(sum[index]); index += 1 }
+                while index < frame { outputs[base + index] = sum[index]; index += 1 }
             }
+            limit(UnsafeMutableBufferPointer(rebasing: outputs[base..<(base + frame)]))
             present[listener] = false
             listener += 1
         }
+    }
+
+    /// The limiter over one output frame: a frame whose peak is within the threshold (the
+    /// usual case) passes as it is after one vectorizable scan; otherwise every sample
+    /// goes through `SoftLimiter.apply` (which also zeroes non-finite samples).
+    private func limit(_ frame: UnsafeMutableBufferPointer<Float>) {
+        var peak: Float = 0, total: Float = 0
+        var i = 0
+        while i < frame.count {
+            let v = frame[i]
+            let m = Swift.abs(v)
+            peak = m > peak ? m : peak
+            total += v  // NaN or infinity anywhere makes it non-finite
+            i += 1
+        }
+        if peak <= limiter.threshold && total.isFinite { return }
+        i = 0
+        while i < frame.count { frame[i] = limiter.apply(frame[i]); i += 1 }
     }
 
     /// Calls `body` with `listener`'s last mixed frame (valid only inside `body`); an

@@ -94,7 +94,8 @@ public enum MeshBareCalls {
 
     // MARK: - Audio
 
-    /// Runs the audio mesh baseline.
+    /// Runs the audio mesh baseline once, from new encoders, decoders and sessions
+    /// (`MeshBareAudio` keeps them across runs).
     ///
     /// - Parameters:
     ///   - configuration: every encoder's settings (DTX as given; the default has it off).
@@ -109,176 +110,11 @@ public enum MeshBareCalls {
         configuration: OpusConfiguration, suite: SRTPSuite, frames: [[[Float]]], warmupTicks: Int = 0
     ) throws -> MeshBareMeasurement {
         try configuration.validate()
-        let parties = frames.count
-        guard parties >= 2 else {
-            throw Failure.badInput("a mesh needs at least 2 parties; got \(parties)")
+        guard frames.count >= 2 else {
+            throw Failure.badInput("a mesh needs at least 2 parties; got \(frames.count)")
         }
-        let ticks = frames[0].count
-        guard ticks >= 1 else { throw Failure.badInput("party 0 has no frames; give at least one tick") }
-        let frameSize = configuration.frameSize
-        let channels = configuration.channels
-        let samplesPerFrame = frameSize * channels
-        for p in 0..<parties {
-            guard frames[p].count == ticks else {
-                throw Failure.badInput(
-                    "party \(p) has \(frames[p].count) frames but party 0 has \(ticks); every party needs the same number")
-            }
-            for t in 0..<ticks where frames[p][t].count != samplesPerFrame {
-                throw Failure.badInput(
-                    "party \(p) frame \(t) has \(frames[p][t].count) samples; each frame must hold \(samplesPerFrame) "
-                        + "(\(frameSize) samples × \(channels) channel\(channels == 1 ? "" : "s"))")
-            }
-        }
-
-        // The input, copied into one block: pcm + (p * ticks + t) * samplesPerFrame.
-        let pcm = UnsafeMutablePointer<Float>.allocate(capacity: parties * ticks * samplesPerFrame)
-        defer { pcm.deallocate() }
-        for p in 0..<parties {
-            for t in 0..<ticks {
-                frames[p][t].withUnsafeBufferPointer { source in
-                    (pcm + (p * ticks + t) * samplesPerFrame).initialize(from: source.baseAddress!, count: samplesPerFrame)
-                }
-            }
-        }
-
-        // Codecs: one encoder per party, one decoder per directed pair (index p * parties + q).
-        var encoders: [OpusEncoder] = []
-        for _ in 0..<parties { encoders.append(try OpusEncoder(configuration: configuration)) }
-        var decoders: [OpusDecoder?] = Array(repeating: nil, count: parties * parties)
-        // SRTP: per directed pair, an outbound session of the sender and an inbound session
-        // of the receiver, both for the link's SSRC and keyed with the link's random key.
-        var outbound: [SRTPSession?] = Array(repeating: nil, count: parties * parties)
-        var inbound: [SRTPSession?] = Array(repeating: nil, count: parties * parties)
-        // Per directed pair: the RTP packet buffer, its sequence number and timestamp.
-        let maximumTrailer = SRTPSession.maximumTrailerLength
-        let packetCapacity = audioHeaderLength + OpusEncoder.maximumPacketSize + maximumTrailer
-        let rtp = UnsafeMutableRawPointer.allocate(byteCount: parties * parties * packetCapacity, alignment: 16)
-        defer { rtp.deallocate() }
-        rtp.initializeMemory(as: UInt8.self, repeating: 0, count: parties * parties * packetCapacity)
-        var sequence = [UInt16](repeating: 0, count: parties * parties)
-        var timestamp = [UInt32](repeating: 0, count: parties * parties)
-        var transportSequence = [UInt16](repeating: 0, count: parties)
-
-        for p in 0..<parties {
-            for q in 0..<parties where q != p {
-                let link = p * parties + q
-                let ssrc = UInt32(0x5041_0000) | UInt32(p) << 8 | UInt32(q)
-                let key = try SecureRandom.bytes(count: suite.keyingMaterialLength)
-                outbound[link] = try SRTPSession(suite: suite, masterKey: key, direction: .outbound, ssrc: .specific(ssrc))
-                inbound[link] = try SRTPSession(suite: suite, masterKey: key, direction: .inbound, ssrc: .specific(ssrc))
-                decoders[link] = try OpusDecoder(sampleRate: configuration.sampleRate, channels: channels)
-                sequence[link] = UInt16(truncatingIfNeeded: 1000 * p + 100 * q + 7)
-                timestamp[link] = UInt32(truncatingIfNeeded: 0x1000_0000 &* UInt32(p + 1) &+ UInt32(q) &* 0x0100_0000)
-                writeAudioHeader(rtp + link * packetCapacity, ssrc: ssrc)
-            }
-        }
-
-        let encoded = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: parties * OpusEncoder.maximumPacketSize, alignment: 16)
-        defer { encoded.deallocate() }
-        let decodedCount = configuration.sampleRate * 120 / 1000 * channels  // 120 ms, as the wrapper and OpusBareCalls
-        let decoded = UnsafeMutableBufferPointer<Float>.allocate(capacity: decodedCount)
-        defer { decoded.deallocate() }
-        decoded.initialize(repeating: 0)
-
-        var encodes = 0
-        var protects = 0
-        var unprotects = 0
-        var decodes = 0
-        var shortFrames = 0
-        var wrongLengths = 0
-        var lastUnprotectedLength = 0
-        var lastPlaintextLength = 0
-        let frameTicks = UInt32(frameSize)
-        let absSendTimeStep = UInt32(frameSize * (1 << 18) / configuration.sampleRate)  // 6.18 fixed point
-        var absSendTime: UInt32 = 0
-
-        let warmup = min(max(0, warmupTicks), ticks - 1)
-        var cpuStart = BenchmarkClock.threadCPUSeconds()
-        var wallStart = BenchmarkClock.monotonicNanoseconds()
-        var t = 0
-        while t < ticks {
-            if t == warmup && warmup > 0 {
-                encodes = 0; protects = 0; unprotects = 0; decodes = 0
-                cpuStart = BenchmarkClock.threadCPUSeconds()
-                wallStart = BenchmarkClock.monotonicNanoseconds()
-            }
-            absSendTime = (absSendTime &+ absSendTimeStep) & 0x00FF_FFFF
-            var p = 0
-            while p < parties {
-                let input = UnsafeBufferPointer(start: pcm + (p * ticks + t) * samplesPerFrame, count: samplesPerFrame)
-                let packet = UnsafeMutableRawBufferPointer(
-                    rebasing: encoded[(p * OpusEncoder.maximumPacketSize)..<((p + 1) * OpusEncoder.maximumPacketSize)])
-                let payloadLength = try encoders[p].encode(input, into: packet)
-                encodes += 1
-                var q = 0
-                while q < parties {
-                    if q != p {
-                        let link = p * parties + q
-                        let buffer = rtp + link * packetCapacity
-                        // RTP header fields of this packet; the payload after the header.
-                        let seq = sequence[link]
-                        sequence[link] = seq &+ 1
-                        let ts = timestamp[link]
-                        timestamp[link] = ts &+ frameTicks
-                        let tseq = transportSequence[p]
-                        transportSequence[p] = tseq &+ 1
-                        buffer.storeBytes(of: UInt8(seq >> 8), toByteOffset: 2, as: UInt8.self)
-                        buffer.storeBytes(of: UInt8(seq & 0xFF), toByteOffset: 3, as: UInt8.self)
-                        buffer.storeBytes(of: ts.bigEndian, toByteOffset: 4, as: UInt32.self)
-                        buffer.storeBytes(of: UInt8(absSendTime >> 16), toByteOffset: 19, as: UInt8.self)
-                        buffer.storeBytes(of: UInt8((absSendTime >> 8) & 0xFF), toByteOffset: 20, as: UInt8.self)
-                        buffer.storeBytes(of: UInt8(absSendTime & 0xFF), toByteOffset: 21, as: UInt8.self)
-                        buffer.storeBytes(of: UInt8(tseq >> 8), toByteOffset: 23, as: UInt8.self)
-                        buffer.storeBytes(of: UInt8(tseq & 0xFF), toByteOffset: 24, as: UInt8.self)
-                        (buffer + audioHeaderLength).copyMemory(from: packet.baseAddress!, byteCount: payloadLength)
-                        let plaintextLength = audioHeaderLength + payloadLength
-                        let whole = UnsafeMutableRawBufferPointer(start: buffer, count: packetCapacity)
-
-                        let protectedLength = try outbound[link].unsafelyUnwrapped.protectRTP(whole, length: plaintextLength)
-                        protects += 1
-                        let unprotectedLength = try inbound[link].unsafelyUnwrapped.unprotectRTP(whole, length: protectedLength)
-                        unprotects += 1
-                        if unprotectedLength != plaintextLength { wrongLengths += 1 }
-                        lastUnprotectedLength = unprotectedLength
-                        lastPlaintextLength = plaintextLength
-
-                        let samples = try decoders[link].unsafelyUnwrapped.decode(
-                            UnsafeRawBufferPointer(start: buffer + audioHeaderLength, count: unprotectedLength - audioHeaderLength),
-                            into: decoded)
-                        decodes += 1
-                        if samples != frameSize { shortFrames += 1 }
-                    }
-                    q += 1
-                }
-                p += 1
-            }
-            t += 1
-        }
-        let wallNanoseconds = BenchmarkClock.monotonicNanoseconds() &- wallStart
-        let cpuSeconds = BenchmarkClock.threadCPUSeconds() - cpuStart
-
-        let links = parties * (parties - 1)
-        let timed = ticks - warmup  // the ticks measured
-        guard wrongLengths == 0 else {
-            throw Failure.verificationFailed(
-                "\(wrongLengths) of \(unprotects) unprotects did not give the plaintext length back "
-                    + "(last: \(lastUnprotectedLength) bytes, expected \(lastPlaintextLength))")
-        }
-        guard shortFrames == 0 else {
-            throw Failure.verificationFailed("\(shortFrames) of \(decodes) decodes did not give \(frameSize) samples")
-        }
-        guard encodes == parties * timed, protects == links * timed, unprotects == protects, decodes == protects else {
-            throw Failure.verificationFailed(
-                "counts \(encodes) encodes, \(protects) protects, \(unprotects) unprotects, \(decodes) decodes; "
-                    + "expected \(parties * timed), then \(links * timed) each")
-        }
-        let mediaSeconds = Double(timed * configuration.frameDurationMilliseconds) / 1000
-        return MeshBareMeasurement(
-            parties: parties, ticks: timed, mediaSeconds: mediaSeconds, cpuSeconds: cpuSeconds,
-            wallSeconds: Double(wallNanoseconds) / 1e9,
-            realtimeFactor: mediaSeconds / max(cpuSeconds, 1e-9),
-            encodes: encodes, decodes: decodes, protects: protects, unprotects: unprotects)
+        return try MeshBareAudio(configuration: configuration, suite: suite, parties: frames.count)
+            .run(frames: frames, warmupTicks: warmupTicks)
     }
 
     /// Writes the fixed part of an audio RTP header at `buffer`: version 2 with the
@@ -426,4 +262,223 @@ public enum MeshBareCalls {
             wallSeconds: wallSeconds, realtimeFactor: mediaSeconds / max(wallSeconds, 1e-9),
             encodes: encodes, decodes: decodes, protects: 0, unprotects: 0)
     }
+}
+
+/// The audio mesh baseline's state — per party an encoder, per directed link the sender's
+/// outbound and the receiver's inbound SRTP session, a decoder and an RTP packet buffer —
+/// made once and kept across `run`s, as a call keeps its own (`parley bench --mesh`
+/// alternates short runs of it with the engine's mesh, both long-lived).
+public final class MeshBareAudio {
+    public typealias Failure = MeshBareCalls.Failure
+    let configuration: OpusConfiguration
+    let parties: Int
+    private let channels: Int
+    private let frameSize: Int
+    private var encoders: [OpusEncoder] = []
+    private var decoders: [OpusDecoder?]
+    private var outbound: [SRTPSession?]
+    private var inbound: [SRTPSession?]
+    private let packetCapacity: Int
+    private let rtp: UnsafeMutableRawPointer
+    private var sequence: [UInt16]
+    private var timestamp: [UInt32]
+    private var transportSequence: [UInt16]
+    private let encoded: UnsafeMutableRawBufferPointer
+    private let decoded: UnsafeMutableBufferPointer<Float>
+    private var absSendTime: UInt32 = 0
+
+    public init(configuration: OpusConfiguration, suite: SRTPSuite, parties: Int) throws {
+        try configuration.validate()
+        guard parties >= 2 else { throw Failure.badInput("a mesh needs at least 2 parties; got \(parties)") }
+        self.configuration = configuration
+        self.parties = parties
+        channels = configuration.channels
+        frameSize = configuration.frameSize
+        let audioHeaderLength = MeshBareCalls.audioHeaderLength
+        // Codecs: one encoder per party, one decoder per directed pair (index p * parties + q).
+        for _ in 0..<parties { encoders.append(try OpusEncoder(configuration: configuration)) }
+        decoders = Array(repeating: nil, count: parties * parties)
+        // SRTP: per directed pair, an outbound session of the sender and an inbound session
+        // of the receiver, both for the link's SSRC and keyed with the link's random key.
+        outbound = Array(repeating: nil, count: parties * parties)
+        inbound = Array(repeating: nil, count: parties * parties)
+        // Per directed pair: the RTP packet buffer, its sequence number and timestamp.
+        packetCapacity = audioHeaderLength + OpusEncoder.maximumPacketSize + SRTPSession.maximumTrailerLength
+        rtp = UnsafeMutableRawPointer.allocate(byteCount: parties * parties * packetCapacity, alignment: 16)
+        rtp.initializeMemory(as: UInt8.self, repeating: 0, count: parties * parties * packetCapacity)
+        sequence = [UInt16](repeating: 0, count: parties * parties)
+        timestamp = [UInt32](repeating: 0, count: parties * parties)
+        transportSequence = [UInt16](repeating: 0, count: parties)
+        encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: parties * OpusEncoder.maximumPacketSize, alignment: 16)
+        let decodedCount = configuration.sampleRate * 120 / 1000 * configuration.channels  // 120 ms, as the wrapper and OpusBareCalls
+        decoded = UnsafeMutableBufferPointer<Float>.allocate(capacity: decodedCount)
+        decoded.initialize(repeating: 0)
+        for p in 0..<parties {
+            for q in 0..<parties where q != p {
+                let link = p * parties + q
+                let ssrc = UInt32(0x5041_0000) | UInt32(p) << 8 | UInt32(q)
+                let key = try SecureRandom.bytes(count: suite.keyingMaterialLength)
+                outbound[link] = try SRTPSession(suite: suite, masterKey: key, direction: .outbound, ssrc: .specific(ssrc))
+                inbound[link] = try SRTPSession(suite: suite, masterKey: key, direction: .inbound, ssrc: .specific(ssrc))
+                decoders[link] = try OpusDecoder(sampleRate: configuration.sampleRate, channels: channels)
+                sequence[link] = UInt16(truncatingIfNeeded: 1000 * p + 100 * q + 7)
+                timestamp[link] = UInt32(truncatingIfNeeded: 0x1000_0000 &* UInt32(p + 1) &+ UInt32(q) &* 0x0100_0000)
+                MeshBareCalls.writeAudioHeader(rtp + link * packetCapacity, ssrc: ssrc)
+            }
+        }
+    }
+
+    deinit {
+        rtp.deallocate()
+        encoded.deallocate()
+        decoded.deallocate()
+    }
+
+    /// Runs `frames[p][t]` (party p's t-th frame) through the calls, going on from the
+    /// last run's state; the first `warmupTicks` ticks untimed and uncounted.
+    public func run(frames: [[[Float]]], warmupTicks: Int = 0) throws -> MeshBareMeasurement {
+        guard frames.count == parties else {
+            throw Failure.badInput("\(frames.count) parties' frames for a baseline of \(parties) parties")
+        }
+        let audioHeaderLength = MeshBareCalls.audioHeaderLength
+        let configuration = self.configuration
+        let frameSize = self.frameSize
+        let channels = self.channels
+        let samplesPerFrame = frameSize * channels
+        let ticks = frames[0].count
+        guard ticks >= 1 else { throw Failure.badInput("party 0 has no frames; give at least one tick") }
+        for p in 0..<parties {
+            guard frames[p].count == ticks else {
+                throw Failure.badInput(
+                    "party \(p) has \(frames[p].count) frames but party 0 has \(ticks); every party needs the same number")
+            }
+            for t in 0..<ticks where frames[p][t].count != samplesPerFrame {
+                throw Failure.badInput(
+                    "party \(p) frame \(t) has \(frames[p][t].count) samples; each frame must hold \(samplesPerFrame) "
+                        + "(\(frameSize) samples × \(channels) channel\(channels == 1 ? "" : "s"))")
+            }
+        }
+
+        // The input, copied into one block: pcm + (p * ticks + t) * samplesPerFrame.
+        let pcm = UnsafeMutablePointer<Float>.allocate(capacity: parties * ticks * samplesPerFrame)
+        defer { pcm.deallocate() }
+        for p in 0..<parties {
+            for t in 0..<ticks {
+                frames[p][t].withUnsafeBufferPointer { source in
+                    (pcm + (p * ticks + t) * samplesPerFrame).initialize(from: source.baseAddress!, count: samplesPerFrame)
+                }
+            }
+        }
+
+        var encodes = 0
+        var protects = 0
+        var unprotects = 0
+        var decodes = 0
+        var shortFrames = 0
+        var wrongLengths = 0
+        var lastUnprotectedLength = 0
+        var lastPlaintextLength = 0
+        let frameTicks = UInt32(frameSize)
+        // The state in locals for the loop (no class property access per call), the
+        // counters written back after it.
+        let packetCapacity = self.packetCapacity, rtp = self.rtp, encoded = self.encoded, decoded = self.decoded
+        let encoders = self.encoders, decoders = self.decoders, outbound = self.outbound, inbound = self.inbound
+        var sequence = self.sequence, timestamp = self.timestamp, transportSequence = self.transportSequence
+        var absSendTime = self.absSendTime
+        defer {
+            self.sequence = sequence
+            self.timestamp = timestamp
+            self.transportSequence = transportSequence
+            self.absSendTime = absSendTime
+        }
+        let absSendTimeStep = UInt32(frameSize * (1 << 18) / configuration.sampleRate)  // 6.18 fixed point
+
+        let warmup = min(max(0, warmupTicks), ticks - 1)
+        var cpuStart = BenchmarkClock.threadCPUSeconds()
+        var wallStart = BenchmarkClock.monotonicNanoseconds()
+        var t = 0
+        while t < ticks {
+            if t == warmup && warmup > 0 {
+                encodes = 0; protects = 0; unprotects = 0; decodes = 0
+                cpuStart = BenchmarkClock.threadCPUSeconds()
+                wallStart = BenchmarkClock.monotonicNanoseconds()
+            }
+            absSendTime = (absSendTime &+ absSendTimeStep) & 0x00FF_FFFF
+            var p = 0
+            while p < parties {
+                let input = UnsafeBufferPointer(start: pcm + (p * ticks + t) * samplesPerFrame, count: samplesPerFrame)
+                let packet = UnsafeMutableRawBufferPointer(
+                    rebasing: encoded[(p * OpusEncoder.maximumPacketSize)..<((p + 1) * OpusEncoder.maximumPacketSize)])
+                let payloadLength = try encoders[p].encode(input, into: packet)
+                encodes += 1
+                var q = 0
+                while q < parties {
+                    if q != p {
+                        let link = p * parties + q
+                        let buffer = rtp + link * packetCapacity
+                        // RTP header fields of this packet; the payload after the header.
+                        let seq = sequence[link]
+                        sequence[link] = seq &+ 1
+                        let ts = timestamp[link]
+                        timestamp[link] = ts &+ frameTicks
+                        let tseq = transportSequence[p]
+                        transportSequence[p] = tseq &+ 1
+                        buffer.storeBytes(of: UInt8(seq >> 8), toByteOffset: 2, as: UInt8.self)
+                        buffer.storeBytes(of: UInt8(seq & 0xFF), toByteOffset: 3, as: UInt8.self)
+                        buffer.storeBytes(of: ts.bigEndian, toByteOffset: 4, as: UInt32.self)
+                        buffer.storeBytes(of: UInt8(absSendTime >> 16), toByteOffset: 19, as: UInt8.self)
+                        buffer.storeBytes(of: UInt8((absSendTime >> 8) & 0xFF), toByteOffset: 20, as: UInt8.self)
+                        buffer.storeBytes(of: UInt8(absSendTime & 0xFF), toByteOffset: 21, as: UInt8.self)
+                        buffer.storeBytes(of: UInt8(tseq >> 8), toByteOffset: 23, as: UInt8.self)
+                        buffer.storeBytes(of: UInt8(tseq & 0xFF), toByteOffset: 24, as: UInt8.self)
+                        (buffer + audioHeaderLength).copyMemory(from: packet.baseAddress!, byteCount: payloadLength)
+                        let plaintextLength = audioHeaderLength + payloadLength
+                        let whole = UnsafeMutableRawBufferPointer(start: buffer, count: packetCapacity)
+
+                        let protectedLength = try outbound[link].unsafelyUnwrapped.protectRTP(whole, length: plaintextLength)
+                        protects += 1
+                        let unprotectedLength = try inbound[link].unsafelyUnwrapped.unprotectRTP(whole, length: protectedLength)
+                        unprotects += 1
+                        if unprotectedLength != plaintextLength { wrongLengths += 1 }
+                        lastUnprotectedLength = unprotectedLength
+                        lastPlaintextLength = plaintextLength
+
+                        let samples = try decoders[link].unsafelyUnwrapped.decode(
+                            UnsafeRawBufferPointer(start: buffer + audioHeaderLength, count: unprotectedLength - audioHeaderLength),
+                            into: decoded)
+                        decodes += 1
+                        if samples != frameSize { shortFrames += 1 }
+                    }
+                    q += 1
+                }
+                p += 1
+            }
+            t += 1
+        }
+        let wallNanoseconds = BenchmarkClock.monotonicNanoseconds() &- wallStart
+        let cpuSeconds = BenchmarkClock.threadCPUSeconds() - cpuStart
+
+        let links = parties * (parties - 1)
+        let timed = ticks - warmup  // the ticks measured
+        guard wrongLengths == 0 else {
+            throw Failure.verificationFailed(
+                "\(wrongLengths) of \(unprotects) unprotects did not give the plaintext length back "
+                    + "(last: \(lastUnprotectedLength) bytes, expected \(lastPlaintextLength))")
+        }
+        guard shortFrames == 0 else {
+            throw Failure.verificationFailed("\(shortFrames) of \(decodes) decodes did not give \(frameSize) samples")
+        }
+        guard encodes == parties * timed, protects == links * timed, unprotects == protects, decodes == protects else {
+            throw Failure.verificationFailed(
+                "counts \(encodes) encodes, \(protects) protects, \(unprotects) unprotects, \(decodes) decodes; "
+                    + "expected \(parties * timed), then \(links * timed) each")
+        }
+        let mediaSeconds = Double(timed * configuration.frameDurationMilliseconds) / 1000
+        return MeshBareMeasurement(
+            parties: parties, ticks: timed, mediaSeconds: mediaSeconds, cpuSeconds: cpuSeconds,
+            wallSeconds: Double(wallNanoseconds) / 1e9,
+            realtimeFactor: mediaSeconds / max(cpuSeconds, 1e-9),
+            encodes: encodes, decodes: decodes, protects: protects, unprotects: unprotects)
+    }
+
 }

@@ -73,10 +73,10 @@ public enum MeshBenchmark {
     /// 4-party VP8 640x360 video case. `quick`: fewer ticks (a smoke run).
     public static func run(quick: Bool, audioOnly: Bool = false, progress: (String) -> Void = { _ in }) throws -> MeshBenchmarkReport {
         var audio: [MeshBenchmarkReport.AudioCase] = []
-        let ticks = quick ? 100 : 1500
+        let ticks = quick ? 150 : 1500
         for complexity in [10, 5] {
             progress("6-party audio mesh, complexity \(complexity), \(ticks) ticks")
-            audio.append(try audioCase(parties: 6, complexity: complexity, ticks: ticks))
+            audio.append(try audioCase(parties: 6, complexity: complexity, ticks: ticks, rounds: quick ? 15 : 150))
         }
         let afterAudio = audio.first?.residentMegabytes
         var video: MeshBenchmarkReport.VideoCase?
@@ -147,8 +147,12 @@ public enum MeshBenchmark {
     }
 
     /// Bare and mesh alternate in `rounds` rounds of `ticks / rounds` ticks each, in the same
-    /// run (this VM's speed drifts over seconds); each side's figure is its fastest round.
-    public static func audioCase(parties: Int, complexity: Int, ticks: Int, rounds: Int = 50) throws -> MeshBenchmarkReport.AudioCase {
+    /// run (this VM's speed drifts over seconds and other guests' load comes and goes: short
+    /// rounds pair each mesh round with a bare round under nearly the same conditions).
+    /// Both keep their state across rounds (the bare encoders, decoders and sessions as
+    /// the mesh's own), and both warm up for the same ticks first. Each side's figure is
+    /// its fastest round; the ratio is the median of the paired rounds' ratios.
+    public static func audioCase(parties: Int, complexity: Int, ticks: Int, rounds: Int = 150) throws -> MeshBenchmarkReport.AudioCase {
         var opus = OpusConfiguration()
         opus.complexity = complexity
         let warmup = 50
@@ -160,17 +164,16 @@ public enum MeshBenchmark {
         // The call's memory once it runs, before the bare calls make their own encoders,
         // decoders and sessions in the same process.
         let after = residentMegabytes(field: "VmRSS")
+        let bareAudio = try MeshBareAudio(configuration: opus, suite: .default, parties: parties)
+        _ = try bareAudio.run(frames: frames.map { Array($0[0..<warmup]) })
         var bare: MeshBareMeasurement?
         var bestMesh = (cpu: Double.infinity, wall: Double.infinity)
         var bestBare = Double.infinity
         var at = warmup
         var pairedRatios: [Double] = []
         for _ in 0..<rounds {
-            // The bare calls' encoders and decoders are new each round: 10 untimed ticks
-            // first (the frames before the round's), so both sides are measured settled.
-            let bareWarmup = min(10, at)
-            let slice = frames.map { Array($0[(at - bareWarmup)..<(at + perRound)]) }
-            let b = try MeshBareCalls.audioMesh(configuration: opus, suite: .default, frames: slice, warmupTicks: bareWarmup)
+            let slice = frames.map { Array($0[at..<(at + perRound)]) }
+            let b = try bareAudio.run(frames: slice)
             if b.cpuSeconds < bestBare { bestBare = b.cpuSeconds; bare = b }
             let cpu0 = BenchmarkClock.threadCPUSeconds()
             let wall0 = BenchmarkClock.monotonicSeconds()
