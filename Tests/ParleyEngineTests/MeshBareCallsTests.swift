@@ -55,6 +55,21 @@ struct MeshBareCallsTests {
         }
     }
 
+    /// The bench alternates short runs of one baseline: each run goes on from the last
+    /// one's sequence numbers and timestamps, so the inbound sessions' replay windows accept
+    /// every packet of every run (a restart at the first sequence number would be refused).
+    @Test("a kept baseline runs again and again where it left off")
+    func keptBaselineRunsOn() throws {
+        let frames = [440.0, 660.0, 880.0].map { Self.sine(frequency: $0, ticks: 12) }
+        let baseline = try MeshBareAudio(configuration: OpusConfiguration(), suite: .default, parties: 3)
+        for round in 0..<3 {
+            let slice = frames.map { Array($0[(round * 4)..<(round * 4 + 4)]) }
+            let m = try baseline.run(frames: slice)
+            #expect(m.ticks == 4 && m.encodes == 12 && m.unprotects == 24 && m.decodes == 24, "round \(round)")
+        }
+        #expect(throws: MeshBareCalls.Failure.self) { try baseline.run(frames: Array(frames.prefix(2))) }
+    }
+
     @Test("stereo at 20 ms and 2 parties: 1 link each way")
     func audioStereoTwoParties() throws {
         let configuration = OpusConfiguration(channels: 2, bitrate: 64_000, complexity: 5)
