@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
     ],
     targets: [
         // C system libraries.
@@ -36,7 +37,9 @@ let package = Package(
         // Thin wrappers over the C libraries.
         .target(name: "ParleyCodecs", dependencies: ["ParleyCore", "COpus", "CVPX"]),
         .target(name: "ParleySecurity", dependencies: ["ParleyCore", "CSRTP", "CSodium", "CQREncode"]),
-        .target(name: "ParleyNetwork", dependencies: ["ParleyCore", "CNice"]),
+        .target(name: "ParleyNetwork", dependencies: [
+            "ParleyCore", "CNice", .product(name: "Atomics", package: "swift-atomics"),
+        ]),
         .target(name: "ParleyMedia", dependencies: ["ParleyCore", "CSpeexDSP", "CALSA"]),
 
         // Profile, invitations, contacts and their durable, encrypted store (control plane).
