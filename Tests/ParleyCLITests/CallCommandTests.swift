@@ -1,0 +1,129 @@
+import Foundation
+import ParleyContacts
+import ParleyMedia
+import ParleyTestSupport
+import Testing
+
+/// `parley call` and `parley listen` as two processes, with a real `parley relay` between
+/// them for the sealed signaling and ICE (libnice) on loopback for the media.
+@Suite("parley call and parley listen", .serialized)
+struct CallCommandTests {
+    /// Runs `parley arguments…` on another thread; `wait()` gives its result.
+    final class Background: @unchecked Sendable {
+        private var result: ParleyExecutable.Result?
+        private var failure: Error?
+        private let done = DispatchSemaphore(value: 0)
+        init(_ arguments: [String], _ env: [String: String]) {
+            DispatchQueue.global().async {
+                do { self.result = try ParleyExecutable.run(arguments, environment: env) } catch { self.failure = error }
+                self.done.signal()
+            }
+        }
+        func wait() throws -> ParleyExecutable.Result {
+            done.wait()
+            if let failure { throw failure }
+            return result!
+        }
+    }
+
+    /// The five SAS words a command printed.
+    static func sas(_ output: String) -> String? {
+        output.split(separator: "\n").first { $0.hasPrefix("Compare these words with your contact: ") }
+            .map { String($0.dropFirst("Compare these words with your contact: ".count)) }
+    }
+
+    /// RMS of `path` between `from` and `to` seconds.
+    static func rms(_ path: String, from: Double, to: Double) throws -> Double {
+        let reader = try WAVReader(path: path)
+        var samples = [Float](repeating: 0, count: reader.info.frameCount)
+        _ = try reader.read(into: &samples, frames: reader.info.frameCount)
+        let rate = Double(reader.info.format.sampleRate)
+        let part = samples[Int(from * rate)..<min(samples.count, Int(to * rate))]
+        return (part.reduce(0) { $0 + Double($1 * $1) } / Double(max(1, part.count))).squareRoot()
+    }
+
+    @Test("a call between two contacts: both see the same SAS, audio crosses both ways on a host pair, setup under a second")
+    func callBetweenTwoProcesses() throws {
+        let cli = try PolicyCLI()
+        defer { cli.remove() }
+        let relay = try AcceptFlowTests.Relay()
+        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
+        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let talk = try cli.talkWAV()
+        let bobOut = cli.root.appendingPathComponent("bob-out").path
+        let aliceOut = cli.root.appendingPathComponent("alice-out").path
+        let common = ["--audio", talk, "--duration", "3", "--local-address", "127.0.0.1"]
+        let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut] + common, bob)
+        usleep(500_000)  // the listener claims its mailbox (an offer left earlier would wait for it anyway)
+        let call = try cli.parley(["call", bobID, "--out", aliceOut] + common, alice)
+        let listen = try listener.wait()
+        #expect(call.status == 0, "call: \(call.stdout)\(call.stderr)")
+        #expect(listen.status == 0, "listen: \(listen.stdout)\(listen.stderr)")
+        print("parley call:\n\(call.stdout)\nparley listen:\n\(listen.stdout)")
+
+        // The same five words on both sides: the same call secret, with nobody in between.
+        let words = try #require(Self.sas(call.stdout))
+        #expect(words.split(separator: " ").count == 5)
+        #expect(Self.sas(listen.stdout) == words)
+        #expect(call.stdout.contains("Connected after") && call.stdout.contains("host 127.0.0.1:"))
+
+        // What each side received: 3 s, the other's gated tone in the first 2 s, silence after.
+        for (out, who) in [(aliceOut, "Alice"), (bobOut, "Bob")] {
+            let wav = (out as NSString).appendingPathComponent("received.wav")
+            let info = try WAVReader(path: wav).info
+            let seconds = Double(info.frameCount) / Double(info.format.sampleRate)
+            #expect(abs(seconds - 3) < 0.25, "\(who) received \(seconds) s")
+            let tone = try Self.rms(wav, from: 0.3, to: 1.8)
+            let after = try Self.rms(wav, from: 2.5, to: 2.9)
+            #expect(tone > 0.1, "\(who): RMS \(tone) while the other talked")
+            #expect(after < 0.02, "\(who): RMS \(after) after the other's file ended")
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))) as? [String: Any]
+            let received = report?["packetsReceived"] as? Int ?? 0
+            #expect(received >= 140, "\(who) received \(received) packets")
+            let pair = report?["selectedPair"] as? [String: Any]
+            #expect((pair?["local"] as? [String: Any])?["type"] as? String == "host")
+            #expect((pair?["remote"] as? [String: Any])?["type"] as? String == "host")
+            // Call setup: from the media start to the first packet played, well under 1 s.
+            let first = report?["firstAudioPlayedAfter"] as? Double ?? 99
+            #expect(first < 1, "\(who): first audio played \(first) s after the media started")
+        }
+    }
+
+    @Test("a blocked contact's call is refused before any media, and the caller is told")
+    func blockedCallerIsRefused() throws {
+        let cli = try PolicyCLI()
+        defer { cli.remove() }
+        let relay = try AcceptFlowTests.Relay()
+        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
+        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let aliceID = try #require(try cli.book(bob).contacts.last).shortID
+        #expect(try cli.parley(["contacts", "block", aliceID], bob).status == 0)
+        let bobOut = cli.root.appendingPathComponent("bob-out").path
+        let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut, "--local-address", "127.0.0.1"], bob)
+        usleep(500_000)
+        let call = try cli.parley(["call", bobID, "--duration", "2", "--local-address", "127.0.0.1", "--connect-timeout", "10",
+                                   "--out", cli.root.appendingPathComponent("alice-out").path], alice)
+        let listen = try listener.wait()
+        #expect(call.status != 0)
+        #expect(call.stderr.contains("refused the call"), "\(call.stderr)")
+        #expect(listen.stdout.contains("Refused a call from") && listen.stdout.contains("blocked"), "\(listen.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: (bobOut as NSString).appendingPathComponent("received.wav")))
+    }
+
+    @Test("nobody listening: the caller gives up after --connect-timeout with what to check")
+    func unansweredCallTimesOut() throws {
+        let cli = try PolicyCLI()
+        defer { cli.remove() }
+        let relay = try AcceptFlowTests.Relay()
+        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
+        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let started = Date()
+        let call = try cli.parley(["call", bobID, "--connect-timeout", "2", "--local-address", "127.0.0.1",
+                                   "--out", cli.root.appendingPathComponent("alice-out").path], alice)
+        #expect(call.status != 0)
+        #expect(call.stderr.contains("did not answer within 2 s") && call.stderr.contains("parley listen"), "\(call.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        let unknown = try cli.parley(["call", "nobody"], alice)
+        #expect(unknown.status != 0 && unknown.stderr.contains("nobody"), "\(unknown.stderr)")
+    }
+}
