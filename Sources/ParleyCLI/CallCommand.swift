@@ -104,6 +104,16 @@ final class CallICE: @unchecked Sendable {
         var configuration = ICEAgent.Configuration(role: role)
         configuration.localAddresses = options.localAddress
         if let stun = options.stun { configuration.stunServer = try ICEServer(parsing: stun) }
+        if let turn = options.turn {
+            configuration.turnServer = try ICEServer(parsing: turn)
+            if let secret = options.turnSecret {
+                configuration.turnCredentials = TURNCredentials.rest(secret: secret, user: "parley", validFor: 3600)
+            } else if let user = options.turnUser, let password = options.turnPassword {
+                configuration.turnCredentials = TURNCredentials(username: user, password: password)
+            } else {
+                throw CLIError.invalidValue(option: "--turn", value: turn, expected: "give --turn-secret SECRET, or --turn-user and --turn-password")
+            }
+        }
         var handlers = ICEAgent.Handlers()
         let box = WeakBox<CallICE>()
         handlers.onCandidate = { c in box.value?.queue(c) }
@@ -159,6 +169,21 @@ struct ICEOptions: ParsableArguments {
     @Option(name: .customLong("stun"), help: ArgumentHelp(
         "A STUN server for server-reflexive candidates, A.B.C.D[:PORT].", valueName: "SERVER"))
     var stun: String?
+
+    @Option(name: .customLong("turn"), help: ArgumentHelp(
+        "A TURN server (UDP) for relay candidates, when no direct path works: A.B.C.D[:PORT].", valueName: "SERVER"))
+    var turn: String?
+
+    @Option(name: .customLong("turn-secret"), help: ArgumentHelp(
+        "The TURN server's shared secret (coturn --static-auth-secret): time-limited credentials are made from it (TURN REST scheme).",
+        valueName: "SECRET"))
+    var turnSecret: String?
+
+    @Option(name: .customLong("turn-user"), help: ArgumentHelp("A TURN user name (with --turn-password), instead of --turn-secret.", valueName: "NAME"))
+    var turnUser: String?
+
+    @Option(name: .customLong("turn-password"), help: ArgumentHelp("The TURN user's password.", valueName: "PASSWORD"))
+    var turnPassword: String?
 
     @Option(name: .customLong("local-address"), help: ArgumentHelp(
         "Gather host candidates only on this local IPv4 address (repeatable; default: every interface).",

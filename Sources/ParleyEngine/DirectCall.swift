@@ -35,6 +35,8 @@ public struct DirectCallReport: Codable, Sendable {
     /// From the start of the media (path up) to the first packet played, seconds.
     public var firstAudioPlayedAfter: Double?
     public var selectedPair: ICESelectedPair?
+    /// This side's candidates, as gathered.
+    public var localCandidates: [ICECandidate]
     public var packetsSent: Int
     public var packetsReceived: Int
     public var audio: InboundAudioStats?
@@ -150,6 +152,7 @@ public final class DirectCall {
         let seconds = clock
         return DirectCallReport(
             callSeconds: seconds, firstAudioPlayedAfter: firstPlayed, selectedPair: transport.agent.selectedPair,
+            localCandidates: transport.agent.localCandidates(),
             packetsSent: send.statistics.packetsSent, packetsReceived: receive.packetsReceived,
             audio: receive.inboundStats(), receiver: receiver.counters, sendFailures: transport.failures,
             ringDrops: transport.ring.droppedFull + transport.ring.droppedOversized,

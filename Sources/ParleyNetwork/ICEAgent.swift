@@ -163,7 +163,10 @@ public final class ICEAgent: @unchecked Sendable {
             guard ICEServer.isIPv4(stun.address) else { parley_g_object_unref(UnsafeMutableRawPointer(agent)); throw ICEError.invalidServer(stun.address) }
             parley_nice_set_stun_server(agent, stun.address, UInt32(stun.port))
         }
-        for address in configuration.localAddresses {
+        // Host candidates on the given addresses, or on every IPv4 interface that is up
+        // (libnice would also offer IPv6 link-local ones, which Parley's paths do not use).
+        let addresses = configuration.localAddresses.isEmpty ? Self.localIPv4Addresses() : configuration.localAddresses
+        for address in addresses {
             var nice = NiceAddress()
             nice_address_init(&nice)
             guard nice_address_set_from_string(&nice, address) != 0 else {
@@ -201,6 +204,31 @@ public final class ICEAgent: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// The IPv4 addresses of the interfaces that are up, loopback last and only when there
+    /// is nothing else.
+    static func localIPv4Addresses() -> [String] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [] }
+        defer { freeifaddrs(list) }
+        var external: [String] = [], loopback: [String] = []
+        var node: UnsafeMutablePointer<ifaddrs>? = first
+        while let current = node {
+            node = current.pointee.ifa_next
+            let flags = Int32(current.pointee.ifa_flags)
+            guard let address = current.pointee.ifa_addr, address.pointee.sa_family == UInt16(AF_INET),
+                  flags & Int32(IFF_UP) != 0 else { continue }
+            var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            let ok = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> Bool in
+                var a = sin.pointee.sin_addr
+                return inet_ntop(AF_INET, &a, &text, socklen_t(INET_ADDRSTRLEN)) != nil
+            }
+            guard ok else { continue }
+            let string = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if flags & Int32(IFF_LOOPBACK) != 0 { loopback.append(string) } else { external.append(string) }
+        }
+        return external.isEmpty ? loopback : external
+    }
 
     /// This side's ICE username fragment and password for the peer.
     public var localCredentials: (ufrag: String, password: String) {
