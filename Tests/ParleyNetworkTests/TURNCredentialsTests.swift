@@ -63,7 +63,7 @@ struct TURNCredentialsTests {
     }
 
     @Test func validForCountsFromNowInWholeSeconds() {
-        let now = Date(timeIntervalSince1970: 1_699_996_399.75)
+        let now = Date(timeIntervalSince1970: 1_699_996_400.75)
         let credentials = TURNCredentials.rest(secret: "secret", user: "alice", validFor: 3600, now: now)
         #expect(credentials == TURNCredentials.rest(secret: "secret", user: "alice", expiresAt: Date(timeIntervalSince1970: 1_700_000_000)))
     }
