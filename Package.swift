@@ -74,9 +74,9 @@ let package = Package(
         ]),
         .executableTarget(name: "parley", dependencies: ["ParleyCLI"]),
 
-        // Test support: fixtures, a per-thread allocation counter.
+        // Test support: fixtures, a per-thread allocation counter, a coturn server.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-        .target(name: "ParleyTestSupport", dependencies: ["ParleyCore", "CAllocationCounter"], path: "Tests/ParleyTestSupport"),
+        .target(name: "ParleyTestSupport", dependencies: ["ParleyCore", "ParleyNetwork", "CAllocationCounter"], path: "Tests/ParleyTestSupport"),
 
         .testTarget(name: "ParleyCodecsTests", dependencies: ["ParleyCodecs", "ParleyMetrics", "ParleyMedia", "ParleyTestSupport"]),
         .testTarget(name: "ParleyMediaTests", dependencies: ["ParleyMedia", "ParleyTestSupport"]),
