@@ -45,13 +45,15 @@ public final class CoturnServer: @unchecked Sendable {
     public let realm: String
     /// The UDP ports coturn allocates relay addresses from.
     public let relayPorts: ClosedRange<Int>
-    /// coturn's stdout and stderr (kept until deinit).
+    /// coturn's stdout and stderr (removed at deinit unless the start failed).
     public let logPath: String
 
     private let process = Process()
     private let scratch: URL
     private let log: FileHandle
     private let lock = NSLock()
+    /// False after a failed start, so that the log the error names stays for a look.
+    private var removeScratchOnDeinit = true
 
     /// Where clients send STUN/TURN requests.
     public var endpoint: IPv4Endpoint { IPv4Endpoint(address: 0x7F00_0001, port: UInt16(truncatingIfNeeded: port)) }
@@ -93,6 +95,7 @@ public final class CoturnServer: @unchecked Sendable {
 
         if !waitUntilAnswering(timeout: 5) {
             stop()
+            removeScratchOnDeinit = false
             let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             throw StartError.didNotAnswer(port: chosen, exitStatus: process.isRunning ? nil : process.terminationStatus,
                                           logPath: logPath, output: String(output.suffix(4000)))
@@ -101,7 +104,7 @@ public final class CoturnServer: @unchecked Sendable {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(at: scratch)
+        if removeScratchOnDeinit { try? FileManager.default.removeItem(at: scratch) }
     }
 
     /// Terminates coturn (SIGTERM, then SIGKILL after 2 s) and waits for it to exit.
