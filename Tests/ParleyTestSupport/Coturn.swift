@@ -94,11 +94,11 @@ public final class CoturnServer: @unchecked Sendable {
         try process.run()
 
         if !waitUntilAnswering(timeout: 5) {
+            let exitStatus = process.isRunning ? nil : process.terminationStatus  // before stop() ends it
             stop()
             removeScratchOnDeinit = false
             let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            throw StartError.didNotAnswer(port: chosen, exitStatus: process.isRunning ? nil : process.terminationStatus,
-                                          logPath: logPath, output: String(output.suffix(4000)))
+            throw StartError.didNotAnswer(port: chosen, exitStatus: exitStatus, logPath: logPath, output: String(output.suffix(4000)))
         }
     }
 
