@@ -47,6 +47,15 @@ static inline void parley_nice_disconnect(NiceAgent *agent, gpointer data) {
 }
 static inline void parley_g_object_unref(gpointer object) { g_object_unref(object); }
 
+/* Closes the agent (TURN allocations released, refreshes stopped), then drops it. */
+static void parley_nice_closed(GObject *source, GAsyncResult *result, gpointer data) {
+    (void)result; (void)data;
+    g_object_unref(source);
+}
+static inline void parley_nice_close_and_unref(NiceAgent *agent) {
+    nice_agent_close_async(agent, parley_nice_closed, NULL);
+}
+
 /* A one-element GSList for nice_agent_set_remote_candidates. */
 static inline int parley_nice_add_remote_candidate(NiceAgent *agent, guint stream_id, guint component_id,
                                                    NiceCandidate *candidate) {

@@ -324,7 +324,7 @@ public final class ICEAgent: @unchecked Sendable {
             parley_nice_disconnect(agent, pointer)
             _ = nice_agent_attach_recv(agent, stream, 1, context, nil, nil)
             nice_agent_remove_stream(agent, stream)
-            parley_g_object_unref(UnsafeMutableRawPointer(agent))
+            parley_nice_close_and_unref(agent)
             Unmanaged<AgentBox>.fromOpaque(pointer).release()
         }
         // From a handler (the loop's thread, inside libnice): later, outside the signal.

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyNetwork
+import ParleyTestSupport
 import Testing
 
 /// Two real libnice agents in one process, on loopback: what they gather, that they
@@ -117,6 +118,50 @@ struct ICEAgentTests {
         #expect(b.snapshot { $0.received.count } == before)
         #expect(throws: ICEError.closed) { try b.agent.gather() }
         a.agent.close()
+    }
+
+    /// coturn accepts the TURN REST credentials (an Allocate with a long-term credential
+    /// made from the shared secret), and two agents that only exchange relay candidates
+    /// connect through it; a wrong secret gets no relay candidate.
+    @Test("TURN: REST credentials allocate relay candidates on a real coturn, and two agents talk through them")
+    func turnRelayCandidates() throws {
+        let coturn = try CoturnServer()
+        defer { coturn.stop() }
+        let server = ICEServer(address: "127.0.0.1", port: UInt16(coturn.port))
+        func side(_ role: ICEAgent.Role, credentials: TURNCredentials) throws -> Side {
+            let side = Side()
+            var configuration = ICEAgent.Configuration(role: role, turnServer: server, turnCredentials: credentials)
+            configuration.localAddresses = ["127.0.0.1"]
+            side.agent = try ICEAgent(configuration: configuration, handlers: side.handlers())
+            return side
+        }
+        let a = try side(.controlling, credentials: coturn.credentials())
+        let b = try side(.controlled, credentials: coturn.credentials(user: "bob"))
+        defer { a.agent.close(); b.agent.close() }
+        // Only relay candidates cross: host ones are not signaled, so the path must be TURN.
+        let signaling = DispatchQueue(label: "turn-signaling")
+        a.forward = { [unowned b] c in if c.type == .relay { signaling.async { try? b.agent.addRemoteCandidate(c.sdp) } } }
+        b.forward = { [unowned a] c in if c.type == .relay { signaling.async { try? a.agent.addRemoteCandidate(c.sdp) } } }
+        let ca = a.agent.localCredentials, cb = b.agent.localCredentials
+        try a.agent.setRemoteCredentials(ufrag: cb.ufrag, password: cb.password)
+        try b.agent.setRemoteCredentials(ufrag: ca.ufrag, password: ca.password)
+        try a.agent.gather()
+        try b.agent.gather()
+        #expect(Self.wait(10) { a.snapshot { $0.gatheringDone } && b.snapshot { $0.gatheringDone } })
+        let relays = a.snapshot { $0.candidates.filter { $0.type == .relay } }
+        #expect(relays.count == 1 && coturn.relayPorts.contains(relays.first?.port ?? 0), "\(a.snapshot { $0.candidates })")
+        #expect(Self.wait(10) { a.agent.state.isConnected && b.agent.state.isConnected },
+                "states: a \(a.snapshot { $0.states }), b \(b.snapshot { $0.states })")
+        #expect(a.agent.selectedPair?.local.type == .relay || a.agent.selectedPair?.remote.type == .relay)
+        let sent = [UInt8](repeating: 0x80, count: 200).withUnsafeBytes { a.agent.send($0) }
+        #expect(sent && Self.wait(5) { b.snapshot { $0.received.contains { $0.count == 200 } } })
+
+        // A credential from the wrong secret: coturn refuses the allocation, no relay candidate.
+        let wrong = try side(.controlling, credentials: TURNCredentials.rest(secret: "not-the-secret", user: "eve", validFor: 600))
+        defer { wrong.agent.close() }
+        try wrong.agent.gather()
+        #expect(Self.wait(10) { wrong.snapshot { $0.gatheringDone } })
+        #expect(!wrong.snapshot { $0.candidates.contains { $0.type == .relay } })
     }
 
     @Test("bad input: a malformed remote candidate and a bad server address are clear errors")
