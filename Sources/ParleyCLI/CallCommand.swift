@@ -206,12 +206,21 @@ struct DirectMediaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds of media once connected.", valueName: "SECONDS"))
     var duration: Double = 10
 
+    @Option(help: ArgumentHelp("End the call when nothing arrives from the peer for this long (it vanished).",
+                               valueName: "SECONDS"))
+    var silentTimeout: Double = 5
+
     func directOptions() throws -> DirectCallOptions {
         guard duration > 0, duration.isFinite else { throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds") }
         if let audio, !FileManager.default.fileExists(atPath: audio) {
             throw CLIError.invalidValue(option: "--audio", value: audio, expected: "the file does not exist")
         }
-        return DirectCallOptions(audioPath: audio, outputDirectory: out, duration: duration)
+        guard silentTimeout > 0, silentTimeout.isFinite else {
+            throw CLIError.invalidValue(option: "--silent-timeout", value: "\(silentTimeout)", expected: "give a positive number of seconds")
+        }
+        var options = DirectCallOptions(audioPath: audio, outputDirectory: out, duration: duration)
+        options.silentTimeout = silentTimeout
+        return options
     }
 }
 

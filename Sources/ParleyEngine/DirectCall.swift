@@ -18,6 +18,8 @@ public struct DirectCallOptions: Sendable {
     public var duration: Double
     public var opus: OpusConfiguration
     public var suite: SRTPSuite
+    /// Seconds without a packet from the peer after which the call ends (the peer vanished).
+    public var silentTimeout: Double = 5
 
     public init(audioPath: String?, outputDirectory: String, duration: Double, opus: OpusConfiguration = OpusConfiguration(),
                 suite: SRTPSuite = .default) {
@@ -52,7 +54,8 @@ public struct DirectCallReport: Codable, Sendable {
 /// pipeline as every other call (`AudioSendStream` → `SecureRTPSender` → transport →
 /// `SecureRTPReceiver` → `AudioReceiveStream` with the adaptive jitter buffer), RTCP
 /// multiplexed, keyed per SSRC from the call's key schedule. The media thread is the
-/// caller's: `run` paces itself on the monotonic clock.
+/// caller's: `run` paces itself on the transport's clock, the one that stamps arrivals, so
+/// that the jitter buffer compares arrival and playout times on one clock.
 public final class DirectCall {
     public let options: DirectCallOptions
     public let transport: ICETransport
@@ -105,19 +108,23 @@ public final class DirectCall {
     /// Runs the media for `options.duration` seconds, or until `stop()` returns true or the
     /// peer says goodbye (RTCP BYE); ends with a BYE. `progress` gets a line per second.
     public func run(stop: () -> Bool = { false }, progress: (String) -> Void = { _ in }) throws -> DirectCallReport {
-        let start = BenchmarkClock.monotonicSeconds()
-        var clock: Double { BenchmarkClock.monotonicSeconds() - start }
+        let base = transport.clock()
+        var clock: Double { transport.clock() }
         var pcm = [Float](repeating: 0, count: frameSize * options.opus.channels)
         var played = [Float](repeating: 0, count: frameSize * options.opus.channels)
-        var nextFrame = 0.0, nextPull = 0.04, nextLine = 1.0
+        var nextFrame = base, nextPull = base + 0.04, nextLine = base + 1
         var firstPlayed: Double?
         var reason = "the call's duration (\(options.duration) s) ended"
         var sourceEnded = source == nil
         while true {
             let now = clock
-            if now >= options.duration { break }
+            if now - base >= options.duration { break }
             if stop() { reason = "hung up"; break }
             if goodbye { reason = "the peer hung up (RTCP BYE)"; break }
+            if now - (receive.lastArrival ?? base) > options.silentTimeout {
+                reason = String(format: "nothing arrived from the peer for %.0f s (it vanished)", options.silentTimeout)
+                break
+            }
             while nextFrame <= now {
                 if !sourceEnded, let source {
                     let n = try source.readFrame(into: &pcm)
@@ -132,13 +139,13 @@ public final class DirectCall {
             transport.drain(into: receiver)
             while nextPull <= now {
                 let result = played.withUnsafeMutableBufferPointer { receive.pull(now: now, into: $0) }
-                if firstPlayed == nil, result?.decodedTimestamp != nil { firstPlayed = now }
+                if firstPlayed == nil, result?.decodedTimestamp != nil { firstPlayed = now - base }
                 try writer.write(played)
                 nextPull += 0.020
             }
             rtcp.tick(now: now)
             if now >= nextLine {
-                progress(String(format: "%5.1f s  sent %d  received %d  lost %d  jitter %.1f ms  RTT %@", now, send.statistics.packetsSent,
+                progress(String(format: "%5.1f s  sent %d  received %d  lost %d  jitter %.1f ms  RTT %@", now - base, send.statistics.packetsSent,
                                 receive.packetsReceived, receive.statistics.packetsLost,
                                 receive.statistics.jitter * 1000,
                                 rtcp.statistics.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) } ?? "-"))
@@ -149,7 +156,7 @@ public final class DirectCall {
         }
         rtcp.sendReport(now: clock, bye: "hangup")
         try writer.close()
-        let seconds = clock
+        let seconds = clock - base
         return DirectCallReport(
             callSeconds: seconds, firstAudioPlayedAfter: firstPlayed, selectedPair: transport.agent.selectedPair,
             localCandidates: transport.agent.localCandidates(),

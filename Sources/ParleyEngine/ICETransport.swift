@@ -8,6 +8,8 @@ import ParleyNetwork
 public final class ICETransport: PacketTransport {
     public let agent: ICEAgent
     public let ring: DatagramRing
+    /// The call's clock, which stamps arrivals: read it for the media timing too.
+    public let clock: @Sendable () -> Double
     public private(set) var packetsSent = 0
     public private(set) var bytesSent = 0
     /// Packets the agent would not send (no selected pair yet, or the path failed).
@@ -23,6 +25,7 @@ public final class ICETransport: PacketTransport {
         var handlers = handlers
         handlers.onReceive = { datagram in ring.push(datagram, time: clock()) }
         self.ring = ring
+        self.clock = clock
         agent = try ICEAgent(configuration: configuration, handlers: handlers, loop: loop)
     }
 

@@ -89,6 +89,39 @@ struct CallCommandTests {
         }
     }
 
+    @Test("a peer that vanishes mid-call (killed) ends the call after --silent-timeout, with what was received kept")
+    func vanishedPeerEndsTheCall() throws {
+        let cli = try PolicyCLI()
+        defer { cli.remove() }
+        let relay = try AcceptFlowTests.Relay()
+        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
+        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let talk = try cli.talkWAV()
+        let listener = Process()
+        listener.executableURL = try ParleyExecutable.url()
+        listener.arguments = ["listen", "--auto-answer", "--once", "--audio", talk, "--duration", "20", "--local-address", "127.0.0.1",
+                              "--out", cli.root.appendingPathComponent("bob-out").path]
+        listener.environment = ProcessInfo.processInfo.environment.merging(bob) { $1 }
+        listener.standardOutput = FileHandle.nullDevice
+        listener.standardError = FileHandle.nullDevice
+        try listener.run()
+        defer { if listener.isRunning { listener.terminate() } }
+        usleep(500_000)
+        // Bob's process dies 3 s into the call: no BYE, no hangup, nothing more arrives.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 3) { kill(listener.processIdentifier, SIGKILL) }
+        let aliceOut = cli.root.appendingPathComponent("alice-out").path
+        let started = Date()
+        let call = try cli.parley(["call", bobID, "--audio", talk, "--duration", "20", "--silent-timeout", "2",
+                                   "--local-address", "127.0.0.1", "--out", aliceOut], alice)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(call.status == 0, "\(call.stderr)")
+        #expect(call.stdout.contains("nothing arrived from the peer for 2 s (it vanished)"), "\(call.stdout)")
+        #expect(elapsed < 10, "the call went on for \(elapsed) s")
+        // What arrived before is written and playable: about 2.5 s of Bob's tone.
+        let wav = (aliceOut as NSString).appendingPathComponent("received.wav")
+        #expect(try Self.rms(wav, from: 0.3, to: 1.8) > 0.1)
+    }
+
     @Test("a blocked contact's call is refused before any media, and the caller is told")
     func blockedCallerIsRefused() throws {
         let cli = try PolicyCLI()
