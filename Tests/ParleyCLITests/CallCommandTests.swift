@@ -122,6 +122,33 @@ struct CallCommandTests {
         #expect(try Self.rms(wav, from: 0.3, to: 1.8) > 0.1)
     }
 
+    @Test("the relay going down mid-call does not stop the media: it flows peer to peer")
+    func relayDownMidCall() throws {
+        let cli = try PolicyCLI()
+        defer { cli.remove() }
+        let relay = try AcceptFlowTests.Relay()
+        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
+        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let talk = try cli.talkWAV()
+        let bobOut = cli.root.appendingPathComponent("bob-out").path
+        let aliceOut = cli.root.appendingPathComponent("alice-out").path
+        let common = ["--audio", talk, "--duration", "4", "--local-address", "127.0.0.1"]
+        let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut] + common, bob)
+        usleep(500_000)
+        let caller = Background(["call", bobID, "--out", aliceOut] + common, alice)
+        // Connected within a second or so; then the relay stops for good.
+        usleep(1_500_000)
+        relay.process.terminate()
+        relay.process.waitUntilExit()
+        let call = try caller.wait(), listen = try listener.wait()
+        #expect(call.status == 0, "\(call.stdout)\(call.stderr)")
+        #expect(listen.status == 0, "\(listen.stdout)\(listen.stderr)")
+        for out in [aliceOut, bobOut] {
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))) as? [String: Any]
+            #expect((report?["packetsReceived"] as? Int ?? 0) >= 190, "\(out): \(report?["packetsReceived"] ?? "-") packets")
+        }
+    }
+
     @Test("a blocked contact's call is refused before any media, and the caller is told")
     func blockedCallerIsRefused() throws {
         let cli = try PolicyCLI()
