@@ -98,20 +98,26 @@ final class CallICE: @unchecked Sendable {
     private(set) var states: [ICEState] = []
     let start: Date
 
-    init(role: ICEAgent.Role, options: ICEOptions) throws {
+    init(role: ICEAgent.Role, options: ICEOptions, config: NetworkConfig) throws {
         let start = Date()
         self.start = start
         var configuration = ICEAgent.Configuration(role: role)
         configuration.localAddresses = options.localAddress
-        if let stun = options.stun { configuration.stunServer = try ICEServer(parsing: stun) }
-        if let turn = options.turn {
+        // The command line first, then `parley config`.
+        if let stun = options.stun ?? config.stun { configuration.stunServer = try ICEServer(parsing: stun) }
+        let fromCommandLine = options.turn != nil
+        if let turn = options.turn ?? config.turn {
             configuration.turnServer = try ICEServer(parsing: turn)
-            if let secret = options.turnSecret {
+            let secret = fromCommandLine ? options.turnSecret : (options.turnSecret ?? config.turnSecret)
+            let user = fromCommandLine ? options.turnUser : (options.turnUser ?? config.turnUser)
+            let password = fromCommandLine ? options.turnPassword : (options.turnPassword ?? config.turnPassword)
+            if let secret {
                 configuration.turnCredentials = TURNCredentials.rest(secret: secret, user: "parley", validFor: 3600)
-            } else if let user = options.turnUser, let password = options.turnPassword {
+            } else if let user, let password {
                 configuration.turnCredentials = TURNCredentials(username: user, password: password)
             } else {
-                throw CLIError.invalidValue(option: "--turn", value: turn, expected: "give --turn-secret SECRET, or --turn-user and --turn-password")
+                throw CLIError.invalidValue(option: "--turn", value: turn,
+                                            expected: "give --turn-secret SECRET, or --turn-user and --turn-password (or set them with `parley config set`)")
             }
         }
         var handlers = ICEAgent.Handlers()
@@ -308,7 +314,7 @@ struct CallCommand: ParsableCommand {
             throw CLIError.failed("no mailbox for \(name)")
         }
         let (relay, ours, theirs) = try CallSignaling.connect(contact: entry, claimKey: claim)
-        let callICE = try CallICE(role: .controlling, options: ice)
+        let callICE = try CallICE(role: .controlling, options: ice, config: try NetworkConfig.load(store.directory))
         defer { callICE.transport.agent.close() }
         let ssrc = try MediaProfile.randomStreamIdentity().ssrc
         let credentials = callICE.transport.agent.localCredentials
@@ -437,7 +443,7 @@ struct ListenCommand: ParsableCommand {
         let channel = try book.signalingChannel(for: contactIndex, sessionID: callID, directory: directory)
         let signaling = CallSignaling(contactIndex: contactIndex, contact: entry, channel: channel, relay: relay,
                                       ourMailbox: ours, peerMailbox: theirs)
-        let callICE = try CallICE(role: .controlled, options: ice)
+        let callICE = try CallICE(role: .controlled, options: ice, config: try NetworkConfig.load(directory))
         defer { callICE.transport.agent.close() }
         let ssrc = try MediaProfile.randomStreamIdentity().ssrc
         let credentials = callICE.transport.agent.localCredentials

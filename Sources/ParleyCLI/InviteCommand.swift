@@ -26,8 +26,9 @@ struct InviteCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long the invitation is valid: 90s, 30m, 24h, 7d.", valueName: "DURATION"))
     var expires: String = "24h"
 
-    @Option(name: .long, help: ArgumentHelp("The relay the invitee answers through.", valueName: "HOST:PORT"))
-    var relay: String = "127.0.0.1:7400"
+    @Option(name: .long, help: ArgumentHelp(
+        "The relay the invitee answers through (default: `parley config` relay, else 127.0.0.1:7400).", valueName: "HOST:PORT"))
+    var relay: String?
 
     @Option(name: .long, help: ArgumentHelp("Also write the QR code to this PNG file.", valueName: "FILE"))
     var png: String?
@@ -42,6 +43,7 @@ struct InviteCommand: ParsableCommand {
         }
         let store = try ProfileStore()
         let profile = try store.load()
+        let relay = try self.relay ?? NetworkConfig.load(store.directory).relay ?? "127.0.0.1:7400"
         let (invitation, secrets) = try Invitation.create(relayHint: relay, expiresIn: .seconds(seconds))
         let contacts = ContactBook.store(in: store.directory)
         var book: ContactBook = try contacts.load()

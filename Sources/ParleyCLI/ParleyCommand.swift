@@ -10,7 +10,7 @@ public struct ParleyCommand: ParsableCommand {
             fixtures through Opus and VP8 and prints a quality report.
             """,
         version: FileLoopbackVersion.string,
-        subcommands: [LoopbackCommand.self, SendCommand.self, ReceiveCommand.self, CallCommand.self, ListenCommand.self, InitCommand.self, InviteCommand.self, AcceptCommand.self, ContactsCommand.self, GuardianCommand.self, LicenseCommand.self, RelayCommand.self, NetemCommand.self, BenchCommand.self, ReportCommand.self, VersionCommand.self]
+        subcommands: [LoopbackCommand.self, SendCommand.self, ReceiveCommand.self, CallCommand.self, ListenCommand.self, ConfigCommand.self, InitCommand.self, InviteCommand.self, AcceptCommand.self, ContactsCommand.self, GuardianCommand.self, LicenseCommand.self, RelayCommand.self, NetemCommand.self, BenchCommand.self, ReportCommand.self, VersionCommand.self]
     )
     public init() {}
 

@@ -163,13 +163,15 @@ struct NetworkPathTests {
         #expect(((alice["selectedPair"] as? [String: Any])?["remote"] as? [String: Any])?["address"] as? String == "10.77.0.4")
     }
 
-    @Test("a host that reaches only the server calls through a TURN relay")
+    @Test("a host that reaches only the server calls through a TURN relay (its TURN server set with parley config)")
     func turnOnlyRelay() throws {
         guard let world = try Self.world() else { return }
         let wav = try PolicyCLI().talkWAV()
         let carolID = try world.contacts("alice", "carol")
-        let turn = ["--turn", "10.77.0.1:3478", "--turn-secret", Self.turnSecret]
-        let result = try world.call("alice", "carol", calleeID: carolID, callerICE: [], calleeICE: turn, wav: wav)
+        // Carol's profile names the TURN server and its secret; no option on the command line.
+        try world.run("carol", ["config", "set", "turn", "10.77.0.1:3478"])
+        try world.run("carol", ["config", "set", "turn-secret", Self.turnSecret])
+        let result = try world.call("alice", "carol", calleeID: carolID, callerICE: [], calleeICE: [], wav: wav)
         print("TURN only:\n\(result.call)\n\(result.listen)")
         try Self.checkAudio(world, [result.callerOut, result.calleeOut])
         let carol = try world.report(result.calleeOut)
