@@ -26,6 +26,14 @@ struct CallCommandTests {
         }
     }
 
+    /// A relay, Alice and Bob with profiles, and Bob as Alice's contact (his short id).
+    static func contacts() throws -> (PolicyCLI, AcceptFlowTests.Relay, [String: String], [String: String], String) {
+        let cli = try PolicyCLI()
+        let relay = try AcceptFlowTests.Relay()
+        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
+        return (cli, relay, alice, bob, try cli.establish(inviter: alice, acceptor: bob, relay))
+    }
+
     /// The five SAS words a command printed.
     static func sas(_ output: String) -> String? {
         output.split(separator: "\n").first { $0.hasPrefix("Compare these words with your contact: ") }
@@ -44,11 +52,8 @@ struct CallCommandTests {
 
     @Test("a call between two contacts: both see the same SAS, audio crosses both ways on a host pair, setup under a second")
     func callBetweenTwoProcesses() throws {
-        let cli = try PolicyCLI()
-        defer { cli.remove() }
-        let relay = try AcceptFlowTests.Relay()
-        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
-        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let (cli, relay, alice, bob, bobID) = try Self.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let talk = try cli.talkWAV()
         let bobOut = cli.root.appendingPathComponent("bob-out").path
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
@@ -91,11 +96,8 @@ struct CallCommandTests {
 
     @Test("a peer that vanishes mid-call (killed) ends the call after --silent-timeout, with what was received kept")
     func vanishedPeerEndsTheCall() throws {
-        let cli = try PolicyCLI()
-        defer { cli.remove() }
-        let relay = try AcceptFlowTests.Relay()
-        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
-        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let (cli, relay, alice, bob, bobID) = try Self.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let talk = try cli.talkWAV()
         let listener = Process()
         listener.executableURL = try ParleyExecutable.url()
@@ -124,11 +126,8 @@ struct CallCommandTests {
 
     @Test("the relay going down mid-call does not stop the media: it flows peer to peer")
     func relayDownMidCall() throws {
-        let cli = try PolicyCLI()
-        defer { cli.remove() }
-        let relay = try AcceptFlowTests.Relay()
-        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
-        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let (cli, relay, alice, bob, bobID) = try Self.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let talk = try cli.talkWAV()
         let bobOut = cli.root.appendingPathComponent("bob-out").path
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
@@ -151,11 +150,8 @@ struct CallCommandTests {
 
     @Test("a blocked contact's call is refused before any media, and the caller is told")
     func blockedCallerIsRefused() throws {
-        let cli = try PolicyCLI()
-        defer { cli.remove() }
-        let relay = try AcceptFlowTests.Relay()
-        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
-        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let (cli, relay, alice, bob, bobID) = try Self.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let aliceID = try #require(try cli.book(bob).contacts.last).shortID
         #expect(try cli.parley(["contacts", "block", aliceID], bob).status == 0)
         let bobOut = cli.root.appendingPathComponent("bob-out").path
@@ -172,11 +168,8 @@ struct CallCommandTests {
 
     @Test("nobody listening: the caller gives up after --connect-timeout with what to check")
     func unansweredCallTimesOut() throws {
-        let cli = try PolicyCLI()
-        defer { cli.remove() }
-        let relay = try AcceptFlowTests.Relay()
-        let alice = try cli.profile("Alice"), bob = try cli.profile("Bob")
-        let bobID = try cli.establish(inviter: alice, acceptor: bob, relay)
+        let (cli, relay, alice, _, bobID) = try Self.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let started = Date()
         let call = try cli.parley(["call", bobID, "--connect-timeout", "2", "--local-address", "127.0.0.1",
                                    "--out", cli.root.appendingPathComponent("alice-out").path], alice)
