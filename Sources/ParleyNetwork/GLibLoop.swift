@@ -16,14 +16,20 @@ public final class GLibLoop: @unchecked Sendable {
         context = g_main_context_new()
         loop = g_main_loop_new(context, 0)
         let started = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
-            lock.lock()
-            threadID = pthread_self()
-            lock.unlock()
-            g_main_context_push_thread_default(context)
+        // The thread holds the C pointers, not the loop object: dropping the last
+        // reference quits the loop (deinit), and the thread then releases the context.
+        let pointers = LoopPointers(context: context, loop: loop)
+        let thread = Thread { [weak self] in
+            if let self {
+                lock.lock()
+                threadID = pthread_self()
+                lock.unlock()
+            }
+            g_main_context_push_thread_default(pointers.context)
             started.signal()
-            g_main_loop_run(loop)
-            g_main_context_pop_thread_default(context)
+            g_main_loop_run(pointers.loop)  // holds its own reference to the loop while it runs
+            g_main_context_pop_thread_default(pointers.context)
+            g_main_context_unref(pointers.context)
         }
         thread.name = name
         thread.start()
@@ -64,6 +70,11 @@ public final class GLibLoop: @unchecked Sendable {
             return 0  // G_SOURCE_REMOVE
         }, task)
     }
+}
+
+private struct LoopPointers: @unchecked Sendable {
+    let context: OpaquePointer
+    let loop: OpaquePointer
 }
 
 private final class LoopTask {

@@ -164,6 +164,16 @@ struct ICEAgentTests {
         #expect(!wrong.snapshot { $0.candidates.contains { $0.type == .relay } })
     }
 
+    @Test("a loop of its own runs work on its thread and stops when dropped")
+    func ownLoopRunsAndStops() {
+        var loop: GLibLoop? = GLibLoop(name: "test-loop")
+        let onLoopThread = loop!.sync { loop!.isCurrent }
+        #expect(onLoopThread && !loop!.isCurrent)
+        weak let dropped = loop
+        loop = nil
+        #expect(dropped == nil)
+    }
+
     @Test("bad input: a malformed remote candidate and a bad server address are clear errors")
     func badInputIsAnError() throws {
         let agent = try ICEAgent(configuration: ICEAgent.Configuration(role: .controlling), handlers: ICEAgent.Handlers())
