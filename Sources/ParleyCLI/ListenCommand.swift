@@ -60,8 +60,14 @@ struct ListenCommand: ParsableCommand {
                     }
                     try? RelayExchange.blocking { try await relay.ack(mailbox: mailbox, ids: [envelope.id]) }
                     handled = true
-                    try answer(envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
-                               ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options)
+                    do {
+                        try answer(envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
+                                   ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options)
+                    } catch {
+                        // One call that fails (the caller gave up, no path) does not end the listening.
+                        if once { throw error }
+                        FileHandle.standardError.write(Data("parley: the call failed: \(error)\n".utf8))
+                    }
                     if once { return }
                     lastActivity = Date()
                     print("Listening…")

@@ -148,6 +148,29 @@ struct CallCommandTests {
         }
     }
 
+    @Test("listen survives a call that fails (the caller gave up before the answer) and takes the next one")
+    func listenSurvivesAFailedCall() throws {
+        let (cli, relay, alice, bob, bobID) = try Self.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }
+        // Alice calls while nobody listens and gives up: her offer stays in Bob's mailbox.
+        let gaveUp = try cli.parley(["call", bobID, "--connect-timeout", "1", "--local-address", "127.0.0.1",
+                                     "--out", cli.root.appendingPathComponent("first").path], alice)
+        #expect(gaveUp.status != 0)
+        // Bob answers the stale offer (no path: its caller is gone), then Alice's real call.
+        let bobOut = cli.root.appendingPathComponent("bob-out").path
+        let listener = Background(["listen", "--auto-answer", "--connect-timeout", "2", "--idle-timeout", "4", "--duration", "2",
+                                   "--local-address", "127.0.0.1", "--out", bobOut], bob)
+        usleep(3_500_000)
+        let call = try cli.parley(["call", bobID, "--duration", "2", "--local-address", "127.0.0.1",
+                                   "--out", cli.root.appendingPathComponent("second").path], alice)
+        let listen = try listener.wait()
+        #expect(call.status == 0, "\(call.stdout)\(call.stderr)")
+        #expect(listen.status == 0, "\(listen.stdout)\(listen.stderr)")
+        #expect(listen.stderr.contains("the call failed: no network path"), "\(listen.stderr)")
+        #expect(listen.stdout.components(separatedBy: "Answered a call from").count == 3, "\(listen.stdout)")
+        #expect(listen.stdout.contains("Call ended") && listen.stdout.contains("stopped listening"))
+    }
+
     @Test("a blocked contact's call is refused before any media, and the caller is told")
     func blockedCallerIsRefused() throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
