@@ -8,22 +8,14 @@ import Testing
 /// them for the sealed signaling and ICE (libnice) on loopback for the media.
 @Suite("parley call and parley listen", .serialized)
 struct CallCommandTests {
-    /// Runs `parley arguments…` on another thread; `wait()` gives its result.
-    final class Background: @unchecked Sendable {
-        private var result: ParleyExecutable.Result?
-        private var failure: Error?
-        private let done = DispatchSemaphore(value: 0)
+    /// Runs `parley arguments…` alongside the test (suspending, not blocking, while it
+    /// runs); `wait()` gives its result.
+    struct Background {
+        let task: Task<ParleyExecutable.Result, Error>
         init(_ arguments: [String], _ env: [String: String]) {
-            DispatchQueue.global().async {
-                do { self.result = try ParleyExecutable.run(arguments, environment: env) } catch { self.failure = error }
-                self.done.signal()
-            }
+            task = Task { try await ParleyExecutable.runAsync(arguments, environment: env) }
         }
-        func wait() throws -> ParleyExecutable.Result {
-            done.wait()
-            if let failure { throw failure }
-            return result!
-        }
+        func wait() async throws -> ParleyExecutable.Result { try await task.value }
     }
 
     /// A relay, Alice and Bob with profiles, and Bob as Alice's contact (his short id).
@@ -51,7 +43,7 @@ struct CallCommandTests {
     }
 
     @Test("a call between two contacts: both see the same SAS, audio crosses both ways on a host pair, setup under a second")
-    func callBetweenTwoProcesses() throws {
+    func callBetweenTwoProcesses() async throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
         defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let talk = try cli.talkWAV()
@@ -59,9 +51,9 @@ struct CallCommandTests {
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
         let common = ["--audio", talk, "--duration", "3", "--local-address", "127.0.0.1"]
         let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut] + common, bob)
-        usleep(500_000)  // the listener claims its mailbox (an offer left earlier would wait for it anyway)
-        let call = try cli.parley(["call", bobID, "--out", aliceOut] + common, alice)
-        let listen = try listener.wait()
+        try await Task.sleep(for: .milliseconds(500))  // the listener claims its mailbox (an offer left earlier would wait for it anyway)
+        let call = try await cli.parleyAsync(["call", bobID, "--out", aliceOut] + common, alice)
+        let listen = try await listener.wait()
         #expect(call.status == 0, "call: \(call.stdout)\(call.stderr)")
         #expect(listen.status == 0, "listen: \(listen.stdout)\(listen.stderr)")
         print("parley call:\n\(call.stdout)\nparley listen:\n\(listen.stdout)")
@@ -95,7 +87,7 @@ struct CallCommandTests {
     }
 
     @Test("a peer that vanishes mid-call (killed) ends the call after --silent-timeout, with what was received kept")
-    func vanishedPeerEndsTheCall() throws {
+    func vanishedPeerEndsTheCall() async throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
         defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let talk = try cli.talkWAV()
@@ -108,12 +100,12 @@ struct CallCommandTests {
         listener.standardError = FileHandle.nullDevice
         try listener.run()
         defer { if listener.isRunning { listener.terminate() } }
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         // Bob's process dies 3 s into the call: no BYE, no hangup, nothing more arrives.
         DispatchQueue.global().asyncAfter(deadline: .now() + 3) { kill(listener.processIdentifier, SIGKILL) }
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
         let started = Date()
-        let call = try cli.parley(["call", bobID, "--audio", talk, "--duration", "20", "--silent-timeout", "2",
+        let call = try await cli.parleyAsync(["call", bobID, "--audio", talk, "--duration", "20", "--silent-timeout", "2",
                                    "--local-address", "127.0.0.1", "--out", aliceOut], alice)
         let elapsed = Date().timeIntervalSince(started)
         #expect(call.status == 0, "\(call.stderr)")
@@ -125,7 +117,7 @@ struct CallCommandTests {
     }
 
     @Test("the relay going down mid-call does not stop the media: it flows peer to peer")
-    func relayDownMidCall() throws {
+    func relayDownMidCall() async throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
         defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let talk = try cli.talkWAV()
@@ -133,13 +125,13 @@ struct CallCommandTests {
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
         let common = ["--audio", talk, "--duration", "4", "--local-address", "127.0.0.1"]
         let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut] + common, bob)
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         let caller = Background(["call", bobID, "--out", aliceOut] + common, alice)
         // Connected within a second or so; then the relay stops for good.
-        usleep(1_500_000)
+        try await Task.sleep(for: .milliseconds(1500))
         relay.process.terminate()
         relay.process.waitUntilExit()
-        let call = try caller.wait(), listen = try listener.wait()
+        let call = try await caller.wait(), listen = try await listener.wait()
         #expect(call.status == 0, "\(call.stdout)\(call.stderr)")
         #expect(listen.status == 0, "\(listen.stdout)\(listen.stderr)")
         for out in [aliceOut, bobOut] {
@@ -149,21 +141,21 @@ struct CallCommandTests {
     }
 
     @Test("listen survives a call that fails (the caller gave up before the answer) and takes the next one")
-    func listenSurvivesAFailedCall() throws {
+    func listenSurvivesAFailedCall() async throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
         defer { withExtendedLifetime(relay) { cli.remove() } }
         // Alice calls while nobody listens and gives up: her offer stays in Bob's mailbox.
-        let gaveUp = try cli.parley(["call", bobID, "--connect-timeout", "1", "--local-address", "127.0.0.1",
+        let gaveUp = try await cli.parleyAsync(["call", bobID, "--connect-timeout", "1", "--local-address", "127.0.0.1",
                                      "--out", cli.root.appendingPathComponent("first").path], alice)
         #expect(gaveUp.status != 0)
         // Bob answers the stale offer (no path: its caller is gone), then Alice's real call.
         let bobOut = cli.root.appendingPathComponent("bob-out").path
         let listener = Background(["listen", "--auto-answer", "--connect-timeout", "2", "--idle-timeout", "4", "--duration", "2",
                                    "--local-address", "127.0.0.1", "--out", bobOut], bob)
-        usleep(3_500_000)
-        let call = try cli.parley(["call", bobID, "--duration", "2", "--local-address", "127.0.0.1",
+        try await Task.sleep(for: .milliseconds(3500))
+        let call = try await cli.parleyAsync(["call", bobID, "--duration", "2", "--local-address", "127.0.0.1",
                                    "--out", cli.root.appendingPathComponent("second").path], alice)
-        let listen = try listener.wait()
+        let listen = try await listener.wait()
         #expect(call.status == 0, "\(call.stdout)\(call.stderr)")
         #expect(listen.status == 0, "\(listen.stdout)\(listen.stderr)")
         #expect(listen.stderr.contains("the call failed: no network path"), "\(listen.stderr)")
@@ -172,17 +164,17 @@ struct CallCommandTests {
     }
 
     @Test("a blocked contact's call is refused before any media, and the caller is told")
-    func blockedCallerIsRefused() throws {
+    func blockedCallerIsRefused() async throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
         defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let aliceID = try #require(try cli.book(bob).contacts.last).shortID
-        #expect(try cli.parley(["contacts", "block", aliceID], bob).status == 0)
+        #expect(try await cli.parleyAsync(["contacts", "block", aliceID], bob).status == 0)
         let bobOut = cli.root.appendingPathComponent("bob-out").path
         let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut, "--local-address", "127.0.0.1"], bob)
-        usleep(500_000)
-        let call = try cli.parley(["call", bobID, "--duration", "2", "--local-address", "127.0.0.1", "--connect-timeout", "10",
+        try await Task.sleep(for: .milliseconds(500))
+        let call = try await cli.parleyAsync(["call", bobID, "--duration", "2", "--local-address", "127.0.0.1", "--connect-timeout", "10",
                                    "--out", cli.root.appendingPathComponent("alice-out").path], alice)
-        let listen = try listener.wait()
+        let listen = try await listener.wait()
         #expect(call.status != 0)
         #expect(call.stderr.contains("refused the call"), "\(call.stderr)")
         #expect(listen.stdout.contains("Refused a call from") && listen.stdout.contains("blocked"), "\(listen.stdout)")
@@ -190,16 +182,16 @@ struct CallCommandTests {
     }
 
     @Test("nobody listening: the caller gives up after --connect-timeout with what to check")
-    func unansweredCallTimesOut() throws {
+    func unansweredCallTimesOut() async throws {
         let (cli, relay, alice, _, bobID) = try Self.contacts()
         defer { withExtendedLifetime(relay) { cli.remove() } }  // the relay runs to the end
         let started = Date()
-        let call = try cli.parley(["call", bobID, "--connect-timeout", "2", "--local-address", "127.0.0.1",
+        let call = try await cli.parleyAsync(["call", bobID, "--connect-timeout", "2", "--local-address", "127.0.0.1",
                                    "--out", cli.root.appendingPathComponent("alice-out").path], alice)
         #expect(call.status != 0)
         #expect(call.stderr.contains("did not answer within 2 s") && call.stderr.contains("parley listen"), "\(call.stderr)")
         #expect(Date().timeIntervalSince(started) < 10)
-        let unknown = try cli.parley(["call", "nobody"], alice)
+        let unknown = try await cli.parleyAsync(["call", "nobody"], alice)
         #expect(unknown.status != 0 && unknown.stderr.contains("nobody"), "\(unknown.stderr)")
     }
 }

@@ -74,23 +74,25 @@ struct NetworkPathTests {
         }
 
         /// `callee` listens, `caller` calls, 3 s of each other's tone; both outputs.
+        /// (Suspends while the processes run, leaving Swift concurrency's threads to other tests.)
         func call(_ caller: String, _ callee: String, calleeID: String, callerICE: [String], calleeICE: [String],
-                  wav: String) throws -> (call: String, listen: String, callerOut: String, calleeOut: String) {
+                  wav: String) async throws -> (call: String, listen: String, callerOut: String, calleeOut: String) {
             let callerOut = root.appendingPathComponent("\(caller)-out").path
             let calleeOut = root.appendingPathComponent("\(callee)-out").path
             let env = home(callee)
             let listener = try lab.spawn(callee, ["env", "PARLEY_HOME=\(env["PARLEY_HOME"]!)", parley, "listen", "--auto-answer", "--once",
                                                   "--audio", wav, "--duration", "3", "--out", calleeOut] + calleeICE,
                                          log: log("\(callee)-listen"))
-            usleep(500_000)
-            let output: String
-            do {
-                output = try run(caller, ["call", calleeID, "--audio", wav, "--duration", "3", "--out", callerOut] + callerICE)
-            } catch {
+            try await Task.sleep(for: .milliseconds(500))
+            let result = try await ParleyExecutable.runAsync(
+                ["call", calleeID, "--audio", wav, "--duration", "3", "--out", callerOut] + callerICE,
+                environment: home(caller), launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", lab.ns(caller)])
+            guard result.status == 0 else {
                 listener.terminate()
-                throw error
+                throw NetnsLab.CommandError(command: ["parley", "call"], status: result.status, output: result.stdout + result.stderr)
             }
-            listener.waitUntilExit()
+            let output = result.stdout
+            while listener.isRunning { try await Task.sleep(for: .milliseconds(50)) }
             let listened = (try? String(contentsOfFile: log("\(callee)-listen"), encoding: .utf8)) ?? ""
             #expect(listener.terminationStatus == 0, "listen: \(listened)")
             return (output, listened, callerOut, calleeOut)
@@ -132,11 +134,11 @@ struct NetworkPathTests {
     }
 
     @Test("two hosts on one subnet call each other over host candidates")
-    func sameSubnetHostCandidates() throws {
+    func sameSubnetHostCandidates() async throws {
         guard let world = try Self.world() else { return }
         let wav = try PolicyCLI().talkWAV()
         let beaID = try world.contacts("alice", "bea")
-        let result = try world.call("alice", "bea", calleeID: beaID, callerICE: [], calleeICE: [], wav: wav)
+        let result = try await world.call("alice", "bea", calleeID: beaID, callerICE: [], calleeICE: [], wav: wav)
         print("same subnet:\n\(result.call)")
         try Self.checkAudio(world, [result.callerOut, result.calleeOut])
         let report = try world.report(result.callerOut)
@@ -145,12 +147,12 @@ struct NetworkPathTests {
     }
 
     @Test("a host behind a NAT is reached through its server-reflexive address (STUN on coturn)")
-    func natServerReflexive() throws {
+    func natServerReflexive() async throws {
         guard let world = try Self.world() else { return }
         let wav = try PolicyCLI().talkWAV()
         let bobID = try world.contacts("alice", "bob")
         let stun = ["--stun", "10.77.0.1:3478"]
-        let result = try world.call("alice", "bob", calleeID: bobID, callerICE: stun, calleeICE: stun, wav: wav)
+        let result = try await world.call("alice", "bob", calleeID: bobID, callerICE: stun, calleeICE: stun, wav: wav)
         print("behind NAT:\n\(result.call)\n\(result.listen)")
         try Self.checkAudio(world, [result.callerOut, result.calleeOut])
         let bob = try world.report(result.calleeOut)
@@ -164,14 +166,14 @@ struct NetworkPathTests {
     }
 
     @Test("a host that reaches only the server calls through a TURN relay (its TURN server set with parley config)")
-    func turnOnlyRelay() throws {
+    func turnOnlyRelay() async throws {
         guard let world = try Self.world() else { return }
         let wav = try PolicyCLI().talkWAV()
         let carolID = try world.contacts("alice", "carol")
         // Carol's profile names the TURN server and its secret; no option on the command line.
         try world.run("carol", ["config", "set", "turn", "10.77.0.1:3478"])
         try world.run("carol", ["config", "set", "turn-secret", Self.turnSecret])
-        let result = try world.call("alice", "carol", calleeID: carolID, callerICE: [], calleeICE: [], wav: wav)
+        let result = try await world.call("alice", "carol", calleeID: carolID, callerICE: [], calleeICE: [], wav: wav)
         print("TURN only:\n\(result.call)\n\(result.listen)")
         try Self.checkAudio(world, [result.callerOut, result.calleeOut])
         let carol = try world.report(result.calleeOut)

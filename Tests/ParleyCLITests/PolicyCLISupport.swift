@@ -28,6 +28,11 @@ struct PolicyCLI {
         try ParleyExecutable.run(arguments, environment: env)
     }
 
+    /// `parley`, suspending (not blocking a thread) while it runs: for runs of seconds.
+    func parleyAsync(_ arguments: [String], _ env: [String: String] = [:]) async throws -> ParleyExecutable.Result {
+        try await ParleyExecutable.runAsync(arguments, environment: env)
+    }
+
     func book(_ env: [String: String]) throws -> ContactBook {
         try ContactBook.store(in: env["PARLEY_HOME"]!).load()
     }

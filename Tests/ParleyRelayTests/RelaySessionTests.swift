@@ -125,7 +125,9 @@ import Testing
         #expect(await eventually { server.statistics().connections == 0 })
         try await session.deposit(mailbox: mailbox, envelope: [1])
         #expect(try await session.fetch(mailbox: mailbox).map(\.bytes) == [[1]])
-        #expect(await session.reconnects == 1)
+        // At least the one reconnect. On a loaded 2-core machine this task can wait so long
+        // for a thread that a response timeout adds a second one (seen once in CI: 2 after 92 s).
+        #expect(await session.reconnects >= 1)
         await session.close()
         await server.stop()
     }

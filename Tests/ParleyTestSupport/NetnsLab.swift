@@ -33,6 +33,11 @@ public final class NetnsLab {
         public let status: Int32
         public let output: String
         public var description: String { "`\(command.joined(separator: " "))` failed (\(status)): \(output)" }
+        public init(command: [String], status: Int32, output: String) {
+            self.command = command
+            self.status = status
+            self.output = output
+        }
     }
 
     /// Runs a command to completion; throws with its output when it fails.
@@ -125,7 +130,7 @@ public final class NetnsLab {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle

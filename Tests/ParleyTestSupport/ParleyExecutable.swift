@@ -72,6 +72,48 @@ public enum ParleyExecutable {
         }
     }
 
+    /// `run`, suspending instead of blocking while the process runs: long runs (calls of
+    /// several seconds) leave Swift concurrency's few threads to the other tests.
+    public static func runAsync(_ arguments: [String], environment: [String: String] = [:],
+                                launch: URL? = nil, prefix: [String] = []) async throws -> Result {
+        let process = Process()
+        if let launch {
+            process.executableURL = launch
+            process.arguments = prefix + [try url().path] + arguments
+        } else {
+            process.executableURL = try url()
+            process.arguments = arguments
+        }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("parley-run-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+            process.terminationHandler = { _ in done.resume() }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                done.resume(throwing: error)
+            }
+        }
+        try? outHandle.close()
+        try? errHandle.close()
+        let stdout = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
+        let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
     /// Runs `parley arguments…` to completion, with stdin closed.
     /// `environment` entries are added to (or replace) this process's environment.
     public static func run(_ arguments: [String], environment: [String: String] = [:],
