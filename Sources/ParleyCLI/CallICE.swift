@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ParleyCodecs
 import ParleyContacts
 import ParleyEngine
 import ParleyNetwork
@@ -15,11 +16,9 @@ final class CallICE: @unchecked Sendable {
     private var gatheringDone = false
     private var gatheringSignaled = false
     private(set) var states: [ICEState] = []
-    let start: Date
-
     init(role: ICEAgent.Role, options: ICEOptions, config: NetworkConfig) throws {
-        let start = Date()
-        self.start = start
+        // The call's clock: monotonic (a wall-clock step must not jump the media timing).
+        let origin = BenchmarkClock.monotonicSeconds()
         var configuration = ICEAgent.Configuration(role: role)
         configuration.localAddresses = options.localAddress
         // The command line first, then `parley config`.
@@ -44,7 +43,7 @@ final class CallICE: @unchecked Sendable {
         handlers.onCandidate = { c in box.value?.queue(c) }
         handlers.onGatheringDone = { box.value?.markGathered() }
         handlers.onStateChange = { s in box.value?.record(s) }
-        transport = try ICETransport(configuration: configuration, handlers: handlers, clock: { Date().timeIntervalSince(start) })
+        transport = try ICETransport(configuration: configuration, handlers: handlers, clock: { BenchmarkClock.monotonicSeconds() - origin })
         box.value = self
     }
 

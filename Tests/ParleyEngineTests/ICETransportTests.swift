@@ -21,8 +21,8 @@ struct ICETransportTests {
 
     @Test("Opus audio through RTP, SRTP and ICE arrives whole, and the stats name the host pair")
     func secureAudioOverICE() throws {
-        let start = Date()
-        let clock: @Sendable () -> Double = { Date().timeIntervalSince(start) }
+        let origin = BenchmarkClock.monotonicSeconds()
+        let clock: @Sendable () -> Double = { BenchmarkClock.monotonicSeconds() - origin }
         let signaling = DispatchQueue(label: "signaling")
         // Each side forwards its candidates to the other through `signaling`.
         final class Peer: @unchecked Sendable { var transport: ICETransport! }
