@@ -72,79 +72,87 @@ public enum ParleyExecutable {
         }
     }
 
+    /// A `parley` process ready to run, its output going to files (rather than pipes: no
+    /// risk of a full pipe blocking the child) in a scratch directory.
+    private struct Run {
+        let process = Process()
+        let scratch: URL
+        let outHandle: FileHandle
+        let errHandle: FileHandle
+
+        init(_ arguments: [String], environment: [String: String], launch: URL?, prefix: [String],
+             currentDirectory: URL?) throws {
+            if let launch {
+                process.executableURL = launch
+                process.arguments = prefix + [try ParleyExecutable.url().path] + arguments
+            } else {
+                process.executableURL = try ParleyExecutable.url()
+                process.arguments = arguments
+            }
+            var env = ProcessInfo.processInfo.environment
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+            scratch = FileManager.default.temporaryDirectory.appendingPathComponent("parley-run-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: scratch.appendingPathComponent("stdout").path, contents: nil)
+            _ = FileManager.default.createFile(atPath: scratch.appendingPathComponent("stderr").path, contents: nil)
+            outHandle = try FileHandle(forWritingTo: scratch.appendingPathComponent("stdout"))
+            errHandle = try FileHandle(forWritingTo: scratch.appendingPathComponent("stderr"))
+            process.standardOutput = outHandle
+            process.standardError = errHandle
+            process.standardInput = FileHandle.nullDevice
+        }
+
+        /// After the process ended: its status and output; the scratch directory goes.
+        func result() -> Result {
+            try? outHandle.close()
+            try? errHandle.close()
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let read = { (name: String) in
+                String(decoding: (try? Data(contentsOf: scratch.appendingPathComponent(name))) ?? Data(), as: UTF8.self)
+            }
+            return Result(status: process.terminationStatus, stdout: read("stdout"), stderr: read("stderr"))
+        }
+
+        func discard() {
+            try? outHandle.close()
+            try? errHandle.close()
+            try? FileManager.default.removeItem(at: scratch)
+        }
+    }
+
     /// `run`, suspending instead of blocking while the process runs: long runs (calls of
-    /// several seconds) leave Swift concurrency's few threads to the other tests.
+    /// several seconds) leave Swift concurrency's few threads to the other tests. With
+    /// `launch`, runs `launch prefix… parley arguments…` (e.g. `ip netns exec NAME`).
     public static func runAsync(_ arguments: [String], environment: [String: String] = [:],
                                 launch: URL? = nil, prefix: [String] = []) async throws -> Result {
-        let process = Process()
-        if let launch {
-            process.executableURL = launch
-            process.arguments = prefix + [try url().path] + arguments
-        } else {
-            process.executableURL = try url()
-            process.arguments = arguments
-        }
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("parley-run-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout")
-        let errURL = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
-            process.terminationHandler = { _ in done.resume() }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                done.resume(throwing: error)
+        let run = try Run(arguments, environment: environment, launch: launch, prefix: prefix, currentDirectory: nil)
+        do {
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+                run.process.terminationHandler = { _ in done.resume() }
+                do { try run.process.run() } catch {
+                    run.process.terminationHandler = nil
+                    done.resume(throwing: error)
+                }
             }
+        } catch {
+            run.discard()
+            throw error
         }
-        try? outHandle.close()
-        try? errHandle.close()
-        let stdout = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
-        let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        return run.result()
     }
 
     /// Runs `parley arguments…` to completion, with stdin closed.
     /// `environment` entries are added to (or replace) this process's environment.
     public static func run(_ arguments: [String], environment: [String: String] = [:],
                            currentDirectory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = try url()
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        // Files rather than pipes: no risk of a full pipe blocking the child.
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("parley-run-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout")
-        let errURL = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? outHandle.close()
-        try? errHandle.close()
-        let stdout = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
-        let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let run = try Run(arguments, environment: environment, launch: nil, prefix: [], currentDirectory: currentDirectory)
+        do { try run.process.run() } catch {
+            run.discard()
+            throw error
+        }
+        run.process.waitUntilExit()
+        return run.result()
     }
 }
