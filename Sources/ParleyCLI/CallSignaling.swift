@@ -22,7 +22,7 @@ final class CallSignaling {
     /// Connects to the contact's relay and claims our mailbox for it.
     static func connect(contact: ContactBook.Contact, claimKey: Ed25519.KeyPair) throws -> (RelaySession, MailboxID, MailboxID) {
         let (host, port) = try RelayExchange.endpoint(contact.relayHint)
-        guard let ours = MailboxID(bytes: try hexBytes(contact.mailbox)), let theirs = MailboxID(bytes: try hexBytes(contact.peerMailbox)) else {
+        guard let ours = MailboxID(hex: contact.mailbox), let theirs = MailboxID(hex: contact.peerMailbox) else {
             throw CLIError.failed("the contact's mailbox ids are damaged; exchange invitations again")
         }
         let session = RelaySession(host: host, port: port, retry: RelayExchange.retry)
@@ -73,16 +73,4 @@ final class CallSignaling {
         let relay = self.relay
         try? RelayExchange.blocking { await relay.close() }
     }
-}
-
-func hexBytes(_ text: String) throws -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex) ?? text.endIndex
-        guard let byte = UInt8(text[index..<next], radix: 16) else { throw CLIError.failed("'\(text)' is not hex") }
-        bytes.append(byte)
-        index = next
-    }
-    return bytes
 }
