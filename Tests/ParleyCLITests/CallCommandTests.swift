@@ -1,6 +1,7 @@
 import Foundation
 import ParleyContacts
 import ParleyMedia
+import ParleyMetrics
 import ParleyTestSupport
 import Testing
 
@@ -38,8 +39,7 @@ struct CallCommandTests {
         var samples = [Float](repeating: 0, count: reader.info.frameCount)
         _ = try reader.read(into: &samples, frames: reader.info.frameCount)
         let rate = Double(reader.info.format.sampleRate)
-        let part = samples[Int(from * rate)..<min(samples.count, Int(to * rate))]
-        return (part.reduce(0) { $0 + Double($1 * $1) } / Double(max(1, part.count))).squareRoot()
+        return AudioAlignment.rms(samples[Int(from * rate)..<min(samples.count, Int(to * rate))])
     }
 
     @Test("a call between two contacts: both see the same SAS, audio crosses both ways on a host pair, setup under a second")

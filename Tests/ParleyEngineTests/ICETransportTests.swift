@@ -1,6 +1,7 @@
 import Foundation
 import ParleyCodecs
 import ParleyEngine
+import ParleyMetrics
 import ParleyNetwork
 import ParleyRTP
 import ParleySecurity
@@ -65,8 +66,7 @@ struct ICETransportTests {
         #expect(receiver.counters.dropped == 0)
         #expect(a.transport.packetsSent == 50 && b.transport.datagramsReceived == 50)
         // The tone came through: its RMS is that of a 0.3 sine (after the codec's start).
-        let tail = samples.suffix(48000 / 2)
-        let rms = (tail.reduce(0) { $0 + Double($1 * $1) } / Double(tail.count)).squareRoot()
+        let rms = AudioAlignment.rms(samples.suffix(48000 / 2))
         #expect(abs(rms - 0.3 / 2.0.squareRoot()) < 0.03, "RMS \(rms)")
         let pair = try #require(b.transport.agent.selectedPair)
         #expect(pair.local.type == .host && pair.remote.type == .host)
