@@ -48,9 +48,8 @@ struct CallCommand: ParsableCommand {
         let (relay, ours, theirs) = try CallSignaling.connect(contact: entry, claimKey: claim)
         let callICE = try CallICE(role: .controlling, options: ice, config: try NetworkConfig.load(store.directory))
         defer { callICE.transport.agent.close() }
-        let ssrc = try MediaProfile.randomStreamIdentity().ssrc
-        let credentials = callICE.transport.agent.localCredentials
-        let description = DirectCallDescription(ufrag: credentials.ufrag, password: credentials.password, audioSSRC: ssrc)
+        let local = try LocalMedia(sendsVideo: options.videoPath != nil)
+        let description = local.description(ice: callICE)
         let caller = try CallCaller(description: description.sdp)
         let channel = try book.signalingChannel(for: index, sessionID: caller.callID, directory: store.directory)
         let signaling = CallSignaling(contactIndex: index, contact: entry, channel: channel, relay: relay,
@@ -87,6 +86,7 @@ struct CallCommand: ParsableCommand {
         try callICE.transport.agent.setRemoteCredentials(ufrag: remote.ufrag, password: remote.password)
         _ = try callICE.exchange(signaling, incoming: early.compactMap { try? channel.open($0) })
         try DirectCallRunner.waitForPath(callICE, signaling, timeout: max(1, deadline.timeIntervalSinceNow + 5), peer: name)
-        try DirectCallRunner.run(call: call, ice: callICE, localSSRC: ssrc, signaling: signaling, options: options, startedAt: startedAt)
+        try DirectCallRunner.run(call: call, ice: callICE, local: local, peer: name, signaling: signaling, options: options,
+                                 startedAt: startedAt)
     }
 }

@@ -16,9 +16,11 @@ final class CallICE: @unchecked Sendable {
     private var gatheringDone = false
     private var gatheringSignaled = false
     private(set) var states: [ICEState] = []
-    init(role: ICEAgent.Role, options: ICEOptions, config: NetworkConfig) throws {
+    /// - Parameter origin: the call's clock origin (`BenchmarkClock.monotonicSeconds()`):
+    ///   every link of a group call shares it, so that one clock times all their arrivals.
+    init(role: ICEAgent.Role, options: ICEOptions, config: NetworkConfig,
+         origin: Double = BenchmarkClock.monotonicSeconds()) throws {
         // The call's clock: monotonic (a wall-clock step must not jump the media timing).
-        let origin = BenchmarkClock.monotonicSeconds()
         var configuration = ICEAgent.Configuration(role: role)
         configuration.localAddresses = options.localAddress
         // The command line first, then `parley config`.

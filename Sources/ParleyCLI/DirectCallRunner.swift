@@ -11,42 +11,86 @@ struct DirectMediaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("WAV file to send (silence when absent or after its end).", valueName: "FILE"))
     var audio: String?
 
-    @Option(help: ArgumentHelp("Directory for received.wav and report.json.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Video to send as VP8 (Y4M, or IVF VP8/VP9); none when absent.", valueName: "FILE"))
+    var video: String?
+
+    @Option(help: ArgumentHelp("Directory for received.wav, received.y4m and report.json.", valueName: "DIR"))
     var out: String = "out/call"
 
     @Option(help: ArgumentHelp("Seconds of media once connected.", valueName: "SECONDS"))
     var duration: Double = 10
 
-    @Option(help: ArgumentHelp("End the call when nothing arrives from the peer for this long (it vanished).",
+    @Option(help: ArgumentHelp("End a peer's link when nothing arrives from it for this long (it vanished); a 1:1 call ends.",
                                valueName: "SECONDS"))
     var silentTimeout: Double = 5
+
+    @OptionGroup var stats: StatsOptions
 
     func directOptions() throws -> DirectCallOptions {
         guard duration > 0, duration.isFinite else { throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds") }
         if let audio, !FileManager.default.fileExists(atPath: audio) {
             throw CLIError.invalidValue(option: "--audio", value: audio, expected: "the file does not exist")
         }
+        if let video {
+            guard FileManager.default.fileExists(atPath: video) else {
+                throw CLIError.invalidValue(option: "--video", value: video, expected: "the file does not exist")
+            }
+            // Opened now, so that a bad file is named before anyone is called.
+            do { _ = try VideoFileSource(path: video) } catch {
+                throw CLIError.invalidValue(option: "--video", value: video, expected: "a Y4M or IVF (VP8/VP9) file: \(error)")
+            }
+        }
         guard silentTimeout > 0, silentTimeout.isFinite else {
             throw CLIError.invalidValue(option: "--silent-timeout", value: "\(silentTimeout)", expected: "give a positive number of seconds")
         }
         var options = DirectCallOptions(audioPath: audio, outputDirectory: out, duration: duration)
+        options.videoPath = video
         options.silentTimeout = silentTimeout
+        options.statsInterval = try stats.interval()
+        options.statsJSONPath = stats.statsJSON
         return options
+    }
+}
+
+/// This side's media identity in a call: its SSRCs (a video SSRC when it sends video).
+struct LocalMedia {
+    let audioSSRC: UInt32
+    let videoSSRC: UInt32?
+
+    init(sendsVideo: Bool) throws {
+        audioSSRC = try MediaProfile.randomStreamIdentity().ssrc
+        var video: UInt32?
+        while sendsVideo && (video == nil || video == audioSSRC) { video = try MediaProfile.randomStreamIdentity().ssrc }
+        videoSSRC = video
+    }
+
+    /// The description with the ICE credentials of `ice` (1:1), or without (a group member's).
+    func description(ice: CallICE?) -> DirectCallDescription {
+        let credentials = ice?.transport.agent.localCredentials
+        return DirectCallDescription(ufrag: credentials?.ufrag ?? "", password: credentials?.password ?? "",
+                                     audioSSRC: audioSSRC, videoSSRC: videoSSRC)
     }
 }
 
 /// Runs the media of an established call and writes its report.
 enum DirectCallRunner {
-    static func run(call: EstablishedCall, ice: CallICE, localSSRC: UInt32, signaling: CallSignaling,
+    /// A 1:1 call.
+    static func run(call: EstablishedCall, ice: CallICE, local: LocalMedia, peer: String, signaling: CallSignaling,
                     options: DirectCallOptions, startedAt: Date) throws {
         let remote = try DirectCallDescription(parsing: call.remoteDescription)
         print("Connected after \(String(format: "%.0f", Date().timeIntervalSince(startedAt) * 1000)) ms: "
               + (ice.transport.agent.selectedPair.map { "\($0)" } ?? "path selected"))
         print("Compare these words with your contact: \(call.shortAuthenticationString.words.joined(separator: " "))")
-        let media = try DirectCall(schedule: call.schedule, localSSRC: localSSRC, remoteSSRC: remote.audioSSRC,
-                                   transport: ice.transport, options: options)
-        let report = try media.run(progress: { print($0) })
+        defer { call.schedule.wipe() }
+        let link = DirectCallPeer.oneToOne(name: peer, transport: ice.transport, remote: remote, schedule: call.schedule, suite: options.suite)
+        try media(peers: [link], local: local, options: options, startedAt: startedAt)
         try? signaling.send(SignalingMessage(kind: .hangup))
+    }
+
+    /// Runs the media with `peers` (connected) and writes and prints the report.
+    static func media(peers: [DirectCallPeer], local: LocalMedia, options: DirectCallOptions, startedAt: Date) throws {
+        let media = try DirectCall(peers: peers, localAudioSSRC: local.audioSSRC, localVideoSSRC: local.videoSSRC, options: options)
+        let report = try media.run(progress: { print($0) }, stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         if let first = report.firstAudioPlayedAfter {
             print("First audio played \(String(format: "%.0f", (first + Date().timeIntervalSince(startedAt) - report.callSeconds) * 1000)) ms after the start.")
         }
@@ -54,10 +98,18 @@ enum DirectCallRunner {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let path = (options.outputDirectory as NSString).appendingPathComponent("report.json")
         try encoder.encode(report).write(to: URL(fileURLWithPath: path))
-        print("Call ended: \(report.stopReason). Sent \(report.packetsSent) packets, received \(report.packetsReceived); "
-              + "\(report.audio?.packetsLost ?? 0) lost, \(report.audio?.concealedSamples ?? 0) samples concealed.")
-        print("  \(report.receivedPath)\n  \(path)")
-        call.schedule.wipe()
+        print("Call ended: \(report.stopReason).")
+        for link in report.peers {
+            var line = "  \(link.name): sent \(link.packetsSent) audio packets, received \(link.packetsReceived); "
+                + "\(link.audio?.packetsLost ?? 0) lost, \(link.audio?.concealedSamples ?? 0) samples concealed"
+            if let video = link.video { line += "; \(video.framesDecoded) video frames decoded, \(video.freezeCount) freezes" }
+            if let reason = link.endReason { line += " (left: \(reason))" }
+            print(line + ".")
+        }
+        print("  \(report.receivedPath)")
+        if let video = report.receivedVideoPath { print("  \(video) (\(report.receivedVideoFrames) frames)") }
+        if let stats = report.statsPath { print("  \(stats)") }
+        print("  \(path)")
     }
 
     /// Keeps signaling (candidates both ways) until ICE connects; throws after `timeout`.

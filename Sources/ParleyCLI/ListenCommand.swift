@@ -98,9 +98,8 @@ struct ListenCommand: ParsableCommand {
                                       ourMailbox: ours, peerMailbox: theirs)
         let callICE = try CallICE(role: .controlled, options: ice, config: try NetworkConfig.load(directory))
         defer { callICE.transport.agent.close() }
-        let ssrc = try MediaProfile.randomStreamIdentity().ssrc
-        let credentials = callICE.transport.agent.localCredentials
-        let description = DirectCallDescription(ufrag: credentials.ufrag, password: credentials.password, audioSSRC: ssrc)
+        let local = try LocalMedia(sendsVideo: options.videoPath != nil)
+        let description = local.description(ice: callICE)
         let autoAnswer = self.autoAnswer
         let reply = try CallCallee.answer(offer, on: channel, contact: entry, description: description.sdp) { offer throws(ContactsError) in
             try CallPolicy.checkBeforeCall(directory: directory, contactIDs: [entry.id], participants: offer.participants)
@@ -119,7 +118,7 @@ struct ListenCommand: ParsableCommand {
             try callICE.transport.agent.setRemoteCredentials(ufrag: remote.ufrag, password: remote.password)
             try callICE.transport.agent.gather()
             try DirectCallRunner.waitForPath(callICE, signaling, timeout: ice.connectTimeout, peer: name)
-            try DirectCallRunner.run(call: call, ice: callICE, localSSRC: ssrc, signaling: signaling, options: options,
+            try DirectCallRunner.run(call: call, ice: callICE, local: local, peer: name, signaling: signaling, options: options,
                                      startedAt: startedAt)
         }
     }

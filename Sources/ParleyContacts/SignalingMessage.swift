@@ -18,6 +18,10 @@ public struct SignalingMessage: Equatable, Sendable {
         case rotateAck = 8
         /// "I now seal under the new key" (`ContactRotation.Done`), sent under the new key.
         case rotateDone = 9
+        /// A group call's message from one member to another about their link (ICE
+        /// credentials and candidates, a member's details), carried through the host
+        /// (`GroupLinkMessage`).
+        case link = 10
     }
 
     public var kind: Kind

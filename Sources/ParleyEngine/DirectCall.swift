@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCodecs
+import ParleyConference
 import ParleyCore
 import ParleyMedia
 import ParleyMetrics
@@ -8,18 +9,28 @@ import ParleyPlayout
 import ParleyRTP
 import ParleySecurity
 
-/// What a call between two `parley` processes plays and records.
+/// What a call between `parley` processes plays and records.
 public struct DirectCallOptions: Sendable {
     /// WAV to send (resampled to 48 kHz mono); nil or after its end: silence.
     public var audioPath: String?
-    /// Where `received.wav` and `report.json` go.
+    /// Video to send (Y4M, or IVF VP8/VP9 decoded first), as VP8; nil: no video.
+    public var videoPath: String?
+    /// Where `received.wav`, `received.y4m` and `report.json` go.
     public var outputDirectory: String
     /// Seconds of media after the path is up.
     public var duration: Double
     public var opus: OpusConfiguration
     public var suite: SRTPSuite
-    /// Seconds without a packet from the peer after which the call ends (the peer vanished).
+    /// Seconds without a packet from a peer after which its link ends (it vanished).
     public var silentTimeout: Double = 5
+    public var videoBitrateKbps = 500
+    /// The received video's canvas: one tile per peer.
+    public var gridWidth = 640
+    public var gridHeight = 360
+    /// Seconds between two stats samples (nil: none, unless `statsJSONPath` is set: then 1 s).
+    public var statsInterval: Double?
+    /// Where the stats samples go, as JSON lines (`parley report` draws them).
+    public var statsJSONPath: String?
 
     public init(audioPath: String?, outputDirectory: String, duration: Double, opus: OpusConfiguration = OpusConfiguration(),
                 suite: SRTPSuite = .default) {
@@ -34,187 +45,277 @@ public struct DirectCallOptions: Sendable {
 /// What a direct call did: for `report.json` and the closing summary.
 public struct DirectCallReport: Codable, Sendable {
     public var callSeconds: Double
-    /// From the start of the media (path up) to the first packet played, seconds.
+    /// From the start of the media (paths up) to the first packet played, seconds (the
+    /// earliest over the peers).
     public var firstAudioPlayedAfter: Double?
-    public var selectedPair: ICESelectedPair?
-    /// This side's candidates, as gathered.
-    public var localCandidates: [ICECandidate]
+    /// Audio packets sent and received, over every peer.
     public var packetsSent: Int
     public var packetsReceived: Int
-    public var audio: InboundAudioStats?
-    public var receiver: SecureRTPReceiver.Counters
-    public var sendFailures: Int
-    public var ringDrops: Int
-    public var roundTripTime: Double?
+    public var audioFramesSent: Int
+    public var videoFramesSent: Int
+    public var videoKeyframesSent: Int
+    /// Each peer's link: selected pair, candidates, stats.
+    public var peers: [DirectCallLinkReport]
     public var receivedPath: String
+    /// The received video (one tile per peer), when a peer sent video.
+    public var receivedVideoPath: String?
+    public var receivedVideoFrames: Int
+    public var statsPath: String?
     public var stopReason: String
 }
 
-/// One side of a 1:1 call over ICE in real time: Opus audio both ways through the same
-/// pipeline as every other call (`AudioSendStream` → `SecureRTPSender` → transport →
-/// `SecureRTPReceiver` → `AudioReceiveStream` with the adaptive jitter buffer), RTCP
-/// multiplexed, keyed per SSRC from the call's key schedule. The media thread is the
-/// caller's: `run` paces itself on the transport's clock, the one that stamps arrivals, so
-/// that the jitter buffer compares arrival and playout times on one clock.
+/// One side of a call over ICE in real time, with one peer (1:1) or several (a mesh group
+/// call across processes): Opus audio, and VP8 video when given, through the same pipeline
+/// as every other call. The microphone is encoded once and sent to every peer
+/// (`AudioSendStream` with one output per peer → `SecureRTPSender` → `ICETransport`);
+/// each peer's streams arrive through its own `SecureRTPReceiver`, adaptive jitter buffer
+/// and decoders; the peers' audio is mixed (`AudioMixer`, never our own voice) into
+/// `received.wav`, their video composed into a grid (`GridCompositor`) in `received.y4m`.
+/// RTCP runs per peer, keyed per SSRC from the call's (or group's pairwise) keys.
+///
+/// The media thread is the caller's: `run` paces itself on the transports' clock, the one
+/// that stamps arrivals (every peer's transport must share it).
 public final class DirectCall {
     public let options: DirectCallOptions
-    public let transport: ICETransport
-    private let sender: SecureRTPSender
-    private let receiver: SecureRTPReceiver
-    private let send: AudioSendStream
-    private let receive: AudioReceiveStream
-    private let rtcp: RTCPSession
+    private let links: [DirectCallLink]
+    private let clock: @Sendable () -> Double
+    private let sendAudio: AudioSendStream
+    private let sendVideo: VideoSendStream?
+    private let videoSource: VideoFileSource?
+    private var picture: VideoFrame
     private let source: AudioFileSource?
     private let writer: WAVWriter
+    private let mixer: AudioMixer
+    private var compositor: GridCompositor?
+    private var grid: VideoFrame
+    private var gridWriter: Y4MWriter?
+    private var gridFrames = 0
     private let frameSize: Int
-    private var goodbye = false
 
     /// - Parameters:
-    ///   - localSSRC, remoteSSRC: this side's audio SSRC and the peer's (from the session
-    ///     descriptions); each direction is keyed for its SSRC.
-    public init(schedule: CallKeySchedule, localSSRC: UInt32, remoteSSRC: UInt32, transport: ICETransport,
-                options: DirectCallOptions) throws {
+    ///   - peers: the peers, each with a connected ICE transport (sharing one clock).
+    ///   - localAudioSSRC, localVideoSSRC: this side's SSRCs, as its description gave them
+    ///     (a video SSRC exactly when `options.videoPath` is set).
+    public init(peers: [DirectCallPeer], localAudioSSRC: UInt32, localVideoSSRC: UInt32?, options: DirectCallOptions) throws {
+        guard let first = peers.first else { throw EngineError.invalidOption("a call needs at least one peer") }
+        guard peers.count < MeshConfiguration.maximumParticipants else {
+            throw EngineError.invalidOption("a mesh call has at most \(MeshConfiguration.maximumParticipants) participants")
+        }
+        guard (localVideoSSRC != nil) == (options.videoPath != nil) else {
+            throw EngineError.invalidOption("a call sends video exactly when it has a video SSRC and a video file")
+        }
         self.options = options
-        self.transport = transport
-        let suite = options.suite
-        let outbound = try SRTPSession(suite: suite, masterKey: try schedule.outboundKeyingMaterial(suite: suite, ssrc: localSSRC),
-                                       direction: .outbound, ssrc: .specific(localSSRC), allowRepeatTransmission: true)
-        let inbound = try SRTPSession(suite: suite, masterKey: try schedule.inboundKeyingMaterial(suite: suite, ssrc: remoteSSRC),
-                                      direction: .inbound, ssrc: .specific(remoteSSRC))
-        sender = SecureRTPSender(srtp: outbound, transport: transport, extensions: MediaProfile.extensions)
-        receiver = SecureRTPReceiver(srtp: inbound)
+        clock = first.transport.clock
         let opus = options.opus
         frameSize = opus.frameSize
-        let identity = try MediaProfile.randomStreamIdentity()
-        send = try AudioSendStream(configuration: opus, sender: sender, payloadType: MediaProfile.audioPayloadType, ssrc: localSSRC,
-                                   initialSequenceNumber: identity.sequenceNumber, initialTimestamp: identity.timestamp)
-        var jitter = JitterBufferConfiguration()
-        jitter.outputFrameMilliseconds = 20
-        receive = try AudioReceiveStream(
-            sampleRate: opus.sampleRate, channels: opus.channels, frameDurationMilliseconds: opus.frameDurationMilliseconds,
-            receiver: receiver, payloadType: MediaProfile.audioPayloadType,
-            playout: .adaptive(jitter, senderUsesFEC: opus.inbandFEC), sink: { _ in })
-        rtcp = RTCPSession(sender: sender, receiver: receiver, cname: "parley-\(String(localSSRC, radix: 16))",
-                           localSSRC: localSSRC, sessionBandwidth: Double(opus.bitrate))
-        rtcp.addReceiveStream(receive)
-        rtcp.addSendStream(ssrc: localSSRC, clockRate: OpusPayload.clockRate)
         let format = AudioFormat(sampleRate: opus.sampleRate, channels: opus.channels)
         source = try options.audioPath.map { try AudioFileSource(path: $0, format: format, frameSize: opus.frameSize, acceptTruncated: true) }
+        videoSource = try options.videoPath.map { try VideoFileSource(path: $0) }
+        picture = VideoFrame(width: max(2, videoSource?.width ?? 2), height: max(2, videoSource?.height ?? 2))
+        grid = VideoFrame(width: options.gridWidth, height: options.gridHeight)
+        mixer = try AudioMixer(participants: peers.count + 1, frameSize: opus.sampleRate / 50, channels: opus.channels,
+                               maximumMixed: MeshConfiguration(participants: 2).maximumMixed)
+        var made: [DirectCallLink] = []
+        var submit: (VideoFrame, Int) -> Void = { _, _ in }
+        for (i, peer) in peers.enumerated() {
+            made.append(try DirectCallLink(peer: peer, index: i, localAudioSSRC: localAudioSSRC, localVideoSSRC: localVideoSSRC,
+                                           options: options, videoSink: { picture, _ in submit(picture, i) }))
+        }
+        links = made
+        // Each link sends through its own sender: one encode, one output per peer.
+        let identity = try MediaProfile.randomStreamIdentity()
+        let audio = try AudioSendStream(configuration: opus, sender: made[0].sender, payloadType: MediaProfile.audioPayloadType,
+                                        ssrc: localAudioSSRC, initialSequenceNumber: identity.sequenceNumber,
+                                        initialTimestamp: identity.timestamp)
+        made[0].audioOutput = 0
+        for link in made.dropFirst() {
+            link.audioOutput = audio.addOutput(sender: link.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
+        }
+        sendAudio = audio
+        if let videoSource, let localVideoSSRC {
+            let encoder = VideoEncoderConfiguration(
+                codec: .vp8, width: videoSource.width, height: videoSource.height,
+                frameRateNumerator: videoSource.frameRateNumerator, frameRateDenominator: videoSource.frameRateDenominator,
+                bitrateKbps: options.videoBitrateKbps)
+            let video = try VideoSendStream(configuration: encoder, sender: made[0].sender, payloadType: MediaProfile.vp8PayloadType,
+                                            ssrc: localVideoSSRC, initialSequenceNumber: identity.sequenceNumber,
+                                            initialTimestamp: identity.timestamp)
+            made[0].videoOutput = 0
+            for link in made.dropFirst() {
+                link.videoOutput = video.addOutput(sender: link.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
+            }
+            for link in made {
+                link.rtcp.keyframeRequested = { [unowned video] ssrc in if ssrc == localVideoSSRC { video.requestKeyframe() } }
+            }
+            sendVideo = video
+        } else {
+            sendVideo = nil
+        }
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         writer = try WAVWriter(path: (options.outputDirectory as NSString).appendingPathComponent("received.wav"), format: format)
-        rtcp.goodbye = { [unowned self] _, _ in self.goodbye = true }
+        if peers.contains(where: { $0.remote.videoSSRC != nil }) {
+            compositor = try GridCompositor(canvasWidth: options.gridWidth, canvasHeight: options.gridHeight, tileCount: peers.count)
+            gridWriter = try Y4MWriter(path: (options.outputDirectory as NSString).appendingPathComponent("received.y4m"),
+                                       width: options.gridWidth, height: options.gridHeight)
+        }
+        submit = { [unowned self] picture, tile in
+            try? self.compositor?.submit(picture, tile: tile)
+            self.links[tile].remoteVideoSize = (picture.width, picture.height)
+        }
     }
 
-    /// Runs the media for `options.duration` seconds, or until `stop()` returns true or the
-    /// peer says goodbye (RTCP BYE); ends with a BYE. `progress` gets a line per second.
-    public func run(stop: () -> Bool = { false }, progress: (String) -> Void = { _ in }) throws -> DirectCallReport {
-        let base = transport.clock()
-        var clock: Double { transport.clock() }
+    /// Runs the media for `options.duration` seconds, or until `stop()` returns true or
+    /// every peer has gone (RTCP BYE, or silent for `silentTimeout`); a peer that goes ends
+    /// only its own link. Ends with a BYE to each peer still there. `progress` gets a line
+    /// per second; `stats` the stats summary every `options.statsInterval`.
+    public func run(stop: () -> Bool = { false }, progress: (String) -> Void = { _ in },
+                    stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
+        let base = clock()
+        let audioStep = Double(frameSize) / Double(options.opus.sampleRate)
+        let videoStep = videoSource.map { 1 / max(1, $0.frameRate) } ?? 1
+        let statsEvery = options.statsInterval ?? (options.statsJSONPath != nil ? 1.0 : nil)
+        let recorder = try statsEvery.map { _ in try StatsRecorder(url: options.statsJSONPath.map { URL(fileURLWithPath: $0) }) }
         var pcm = [Float](repeating: 0, count: frameSize * options.opus.channels)
-        var played = [Float](repeating: 0, count: frameSize * options.opus.channels)
-        var nextFrame = base, nextPull = base + 0.04, nextLine = base + 1
-        var firstPlayed: Double?
+        var nextFrame = base, nextVideo = base, nextPull = base + 0.04, nextGrid = base, nextLine = base + 1
+        var nextStats = base + (statsEvery ?? .infinity)
         var reason = "the call's duration (\(options.duration) s) ended"
-        var sourceEnded = source == nil
+        var audioEnded = source == nil, videoEnded = videoSource == nil
+        var videoFrames = 0
         while true {
-            let now = clock
+            let now = clock()
             if now - base >= options.duration { break }
             if stop() { reason = "hung up"; break }
-            if goodbye { reason = "the peer hung up (RTCP BYE)"; break }
-            if now - (receive.lastArrival ?? base) > options.silentTimeout {
-                reason = String(format: "nothing arrived from the peer for %.0f s (it vanished)", options.silentTimeout)
+            for link in links where link.isOpen {
+                if link.goodbye {
+                    end(link, now: now, reason: "\(link.peer.name) hung up (RTCP BYE)")
+                } else if now - (link.audio.lastArrival ?? base) > options.silentTimeout {
+                    end(link, now: now, reason: String(format: "nothing arrived from %@ for %.0f s (it vanished)", link.peer.name, options.silentTimeout))
+                }
+            }
+            if !links.contains(where: \.isOpen) {
+                reason = links.count == 1 ? (links[0].endReason ?? "the peer left") : "every peer left the call"
                 break
             }
             while nextFrame <= now {
-                if !sourceEnded, let source {
+                if !audioEnded, let source {
                     let n = try source.readFrame(into: &pcm)
-                    if n == 0 { sourceEnded = true }
+                    if n == 0 { audioEnded = true }
                     if n < frameSize { for i in (n * options.opus.channels)..<pcm.count { pcm[i] = 0 } }
                 } else {
                     for i in 0..<pcm.count { pcm[i] = 0 }
                 }
-                try send.send(pcm, now: nextFrame)
-                nextFrame += Double(frameSize) / Double(options.opus.sampleRate)
+                try sendAudio.send(pcm, now: nextFrame)
+                nextFrame += audioStep
             }
-            transport.drain(into: receiver)
+            if !videoEnded, let videoSource, let sendVideo, nextVideo <= now {
+                if try videoSource.read(into: &picture) {
+                    try sendVideo.send(picture, index: videoFrames, now: now)
+                    videoFrames += 1
+                } else {
+                    videoEnded = true
+                }
+                nextVideo += videoStep
+                if nextVideo < now - 1 { nextVideo = now }  // a stall: do not send a burst to catch up
+            }
+            for link in links { link.transport.drain(into: link.receiver) }
             while nextPull <= now {
-                let result = played.withUnsafeMutableBufferPointer { receive.pull(now: now, into: $0) }
-                if firstPlayed == nil, result?.decodedTimestamp != nil { firstPlayed = now - base }
-                try writer.write(played)
+                for link in links where link.isOpen {
+                    let result = try mixer.withInputSlot(for: link.index + 1) { link.audio.pull(now: now, into: $0) }
+                    if link.firstPlayed == nil, result?.decodedTimestamp != nil { link.firstPlayed = now - base }
+                }
+                mixer.mix(onlyFor: 0)
+                try mixer.withOutput(for: 0) { try writer.write($0) }
                 nextPull += 0.020
             }
-            rtcp.tick(now: now)
+            for link in links where link.isOpen {
+                link.rtcp.tick(now: now)
+                if let video = link.video {
+                    video.roundTripTime = link.rtcp.statistics.roundTripTime
+                    video.tick(now: now)
+                }
+            }
+            if let gridWriter, nextGrid <= now {
+                try compositor?.compose(into: &grid)
+                try gridWriter.write(grid)
+                gridFrames += 1
+                nextGrid += 1.0 / 30
+                if nextGrid < now - 1 { nextGrid = now }
+            }
             if now >= nextLine {
-                progress(String(format: "%5.1f s  sent %d  received %d  lost %d  jitter %.1f ms  RTT %@", now - base, send.statistics.packetsSent,
-                                receive.packetsReceived, receive.statistics.packetsLost,
-                                receive.statistics.jitter * 1000,
-                                rtcp.statistics.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) } ?? "-"))
+                progress(progressLine(at: now - base))
                 nextLine += 1
             }
-            let wait = min(nextFrame, nextPull) - clock
+            if let recorder, now >= nextStats {
+                let line = try recorder.record(sample(at: now - base))
+                if options.statsInterval != nil { stats(line) }
+                nextStats += statsEvery ?? 1
+            }
+            var wait = min(nextFrame, nextPull) - clock()
+            if !videoEnded { wait = min(wait, nextVideo - clock()) }
             if wait > 0 { usleep(UInt32(min(wait, 0.005) * 1e6)) }
         }
-        rtcp.sendReport(now: clock, bye: "hangup")
+        let end = clock()
+        for link in links where link.isOpen { link.rtcp.sendReport(now: end, bye: "hangup") }
         try writer.close()
-        let seconds = clock - base
+        try gridWriter?.close()
+        if let recorder {
+            _ = try recorder.record(sample(at: end - base))
+            try recorder.close()
+        }
+        let reports = links.map { link in
+            link.report(base: base, audioPacketsSent: sendAudio.statistics(output: link.audioOutput).packetsSent)
+        }
         return DirectCallReport(
-            callSeconds: seconds, firstAudioPlayedAfter: firstPlayed, selectedPair: transport.agent.selectedPair,
-            localCandidates: transport.agent.localCandidates(),
-            packetsSent: send.statistics.packetsSent, packetsReceived: receive.packetsReceived,
-            audio: receive.inboundStats(), receiver: receiver.counters, sendFailures: transport.failures,
-            ringDrops: transport.ring.droppedFull + transport.ring.droppedOversized,
-            roundTripTime: rtcp.statistics.roundTripTime, receivedPath: writer.path, stopReason: reason)
-    }
-}
-
-/// The session description a direct call's offer and answer carry (sealed): ICE
-/// credentials (candidates follow one by one, trickled) and the audio SSRC, as SDP
-/// (RFC 8866 / 8839): `a=ice-ufrag`, `a=ice-pwd`, `a=ice-options:trickle`, one
-/// `m=audio` section with `a=rtcp-mux`, Opus and `a=ssrc`.
-public struct DirectCallDescription: Equatable, Sendable {
-    public var ufrag: String
-    public var password: String
-    public var audioSSRC: UInt32
-
-    public init(ufrag: String, password: String, audioSSRC: UInt32) {
-        self.ufrag = ufrag
-        self.password = password
-        self.audioSSRC = audioSSRC
+            callSeconds: end - base, firstAudioPlayedAfter: reports.compactMap(\.firstAudioPlayedAfter).min(),
+            packetsSent: reports.map(\.packetsSent).reduce(0, +), packetsReceived: reports.map(\.packetsReceived).reduce(0, +),
+            audioFramesSent: sendAudio.framesEncoded, videoFramesSent: videoFrames,
+            videoKeyframesSent: sendVideo?.keyFramesEncoded ?? 0, peers: reports, receivedPath: writer.path,
+            receivedVideoPath: gridWriter?.path, receivedVideoFrames: gridFrames, statsPath: options.statsJSONPath,
+            stopReason: reason)
     }
 
-    public var sdp: String {
-        """
-        v=0\r
-        o=- 0 0 IN IP4 0.0.0.0\r
-        s=parley\r
-        t=0 0\r
-        a=ice-options:trickle\r
-        m=audio 9 UDP/TLS/RTP/SAVPF \(MediaProfile.audioPayloadType)\r
-        c=IN IP4 0.0.0.0\r
-        a=ice-ufrag:\(ufrag)\r
-        a=ice-pwd:\(password)\r
-        a=rtcp-mux\r
-        a=rtpmap:\(MediaProfile.audioPayloadType) opus/48000/2\r
-        a=ssrc:\(audioSSRC) cname:parley\r
-
-        """
+    /// A peer's link ends (it left or vanished): nothing more is sent to it; the call goes
+    /// on with the others.
+    private func end(_ link: DirectCallLink, now: Double, reason: String) {
+        link.end(at: now, reason: reason)
+        sendAudio.removeOutput(link.audioOutput)
+        if let output = link.videoOutput { sendVideo?.removeOutput(output) }
+        try? compositor?.clearTile(link.index)
     }
 
-    /// Reads what `sdp` writes. Throws `EngineError.invalidOption` naming what is missing.
-    public init(parsing sdp: String) throws {
-        var ufrag: String?, password: String?, ssrc: UInt32?
-        for raw in sdp.split(whereSeparator: { $0.isNewline }) {
-            let line = String(raw)
-            if line.hasPrefix("a=ice-ufrag:") { ufrag = String(line.dropFirst("a=ice-ufrag:".count)) }
-            if line.hasPrefix("a=ice-pwd:") { password = String(line.dropFirst("a=ice-pwd:".count)) }
-            if line.hasPrefix("a=ssrc:"), ssrc == nil {
-                ssrc = UInt32(line.dropFirst("a=ssrc:".count).prefix { $0.isNumber })
-            }
+    private func progressLine(at seconds: Double) -> String {
+        var line = String(format: "%5.1f s  sent %d", seconds, sendAudio.framesEncoded)
+        if sendVideo != nil { line += String(format: " + %d video frames", sendVideo?.framesEncoded ?? 0) }
+        for link in links {
+            let s = link.audio.statistics
+            if links.count > 1 { line += "  | \(link.peer.name):" }
+            if !link.isOpen { line += " gone"; continue }
+            line += String(format: "  received %d  lost %d  jitter %.1f ms  RTT %@", link.audio.packetsReceived, s.packetsLost,
+                           s.jitter * 1000, link.rtcp.statistics.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) } ?? "-")
+            if let video = link.video { line += "  video \(video.framesDecoded) frames" }
         }
-        guard let ufrag, !ufrag.isEmpty, let password, !password.isEmpty else {
-            throw EngineError.invalidOption("the peer's session description has no ICE credentials (a=ice-ufrag, a=ice-pwd)")
+        return line
+    }
+
+    /// One stats sample: each peer's cumulative webrtc-stats, the round trips, and the
+    /// E-model's R and MOS for the first peer still in the call.
+    private func sample(at time: Double) -> StatsSample {
+        var remote: [RemoteInboundStats] = []
+        for link in links {
+            guard let rtt = link.rtcp.statistics.roundTripTime, let ssrc = link.audio.ssrc else { continue }
+            var stats = RemoteInboundStats(kind: "audio", ssrc: ssrc)
+            stats.roundTripTime = rtt
+            remote.append(stats)
         }
-        guard let ssrc else { throw EngineError.invalidOption("the peer's session description has no audio SSRC (a=ssrc)") }
-        self.init(ufrag: ufrag, password: password, audioSSRC: ssrc)
+        let quality = links.first(where: \.isOpen).flatMap { link in
+            link.audio.callQuality(
+                oneWayDelayMilliseconds: (link.rtcp.statistics.roundTripTime ?? 0) * 500 + Double(options.opus.frameDurationMilliseconds) + 6.5,
+                bitrate: time > 0 ? Double(link.audio.bytesReceived * 8) / time : 32_000)
+        }
+        return StatsSample(timestamp: time, inboundAudio: links.compactMap { $0.audio.inboundStats() },
+                           inboundVideo: links.compactMap { link in
+                               link.video?.inboundStats(width: link.remoteVideoSize.width, height: link.remoteVideoSize.height)
+                           },
+                           remoteInbound: remote, quality: quality)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyContacts
+import ParleyCore
 import ParleyMedia
 import ParleyMetrics
 import ParleyTestSupport
@@ -33,6 +34,16 @@ struct CallCommandTests {
             .map { String($0.dropFirst("Compare these words with your contact: ".count)) }
     }
 
+    /// A 1:1 call's `report.json`: the call's totals with its one link's facts (selected
+    /// pair, candidates, stats) beside them.
+    static func report(_ out: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let peers = report["peers"] as? [[String: Any]] ?? []
+        #expect(peers.count == 1, "a 1:1 call has one link: \(peers.count)")
+        return report.merging(peers.first ?? [:]) { call, _ in call }
+    }
+
     /// RMS of `path` between `from` and `to` seconds.
     static func rms(_ path: String, from: Double, to: Double) throws -> Double {
         let reader = try WAVReader(path: path)
@@ -49,7 +60,7 @@ struct CallCommandTests {
         let talk = try cli.talkWAV()
         let bobOut = cli.root.appendingPathComponent("bob-out").path
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
-        let common = ["--audio", talk, "--duration", "3", "--local-address", "127.0.0.1"]
+        let common = ["--audio", talk, "--video", Fixtures.path("motion-640x360.ivf"), "--duration", "3", "--local-address", "127.0.0.1"]
         let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut] + common, bob)
         try await Task.sleep(for: .milliseconds(500))  // the listener claims its mailbox (an offer left earlier would wait for it anyway)
         let call = try await cli.parleyAsync(["call", bobID, "--out", aliceOut] + common, alice)
@@ -74,7 +85,7 @@ struct CallCommandTests {
             let after = try Self.rms(wav, from: 2.5, to: 2.9)
             #expect(tone > 0.1, "\(who): RMS \(tone) while the other talked")
             #expect(after < 0.02, "\(who): RMS \(after) after the other's file ended")
-            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))) as? [String: Any]
+            let report: [String: Any]? = try Self.report(out)
             let received = report?["packetsReceived"] as? Int ?? 0
             #expect(received >= 140, "\(who) received \(received) packets")
             let pair = report?["selectedPair"] as? [String: Any]
@@ -83,7 +94,28 @@ struct CallCommandTests {
             // Call setup: from the media start to the first packet played, well under 1 s.
             let first = report?["firstAudioPlayedAfter"] as? Double ?? 99
             #expect(first < 1, "\(who): first audio played \(first) s after the media started")
+            try Self.checkVideo(out, who: who, seconds: 3)
         }
+    }
+
+    /// The other side's video arrived: VP8 frames decoded at close to its 30 fps, few
+    /// freezes, and `received.y4m` holds the grid of the call's length.
+    static func checkVideo(_ out: String, who: String, seconds: Double, peers: Int = 1) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let links = report["peers"] as? [[String: Any]] ?? []
+        #expect(links.count == peers, "\(who): \(links.count) links")
+        for link in links {
+            let video = link["video"] as? [String: Any]
+            let decoded = video?["framesDecoded"] as? Int ?? 0
+            #expect(Double(decoded) > seconds * 30 * 0.7, "\(who) decoded \(decoded) frames from \(link["name"] ?? "?") in \(seconds) s")
+            #expect(video?["frameWidth"] as? Int == 640 && video?["frameHeight"] as? Int == 360, "\(who): \(video ?? [:])")
+        }
+        let y4m = try Y4MReader(path: (out as NSString).appendingPathComponent("received.y4m"))
+        var frame = VideoFrame(width: y4m.header.width, height: y4m.header.height)
+        var frames = 0
+        while try y4m.read(into: &frame) { frames += 1 }
+        #expect(abs(Double(frames) - seconds * 30) < 15, "\(who): received.y4m has \(frames) frames")
     }
 
     @Test("a peer that vanishes mid-call (killed) ends the call after --silent-timeout, with what was received kept")

@@ -98,10 +98,7 @@ struct NetworkPathTests {
             return (output, listened, callerOut, calleeOut)
         }
 
-        func report(_ out: String) throws -> [String: Any] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("report.json")))
-            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        }
+        func report(_ out: String) throws -> [String: Any] { try CallCommandTests.report(out) }
     }
 
     static func pairTypes(_ report: [String: Any]) -> (local: String?, remote: String?) {

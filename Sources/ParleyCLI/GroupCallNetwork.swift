@@ -1,0 +1,213 @@
+import Foundation
+import ParleyContacts
+import ParleyEngine
+import ParleyNetwork
+import ParleySecurity
+
+/// The ICE links of one member of a group call across processes, and the signaling that
+/// sets them up (`GroupLinkMessage`), on a thread of its own: it keeps running during the
+/// media, because the host forwards the other members' link messages for as long as the
+/// call lasts, and links come up at different times.
+///
+/// Each pair of members has its own ICE agents (one component, rtcp-mux); the host is the
+/// controlling side of its links, and between two members the one with the lower member
+/// id. Every link's transport shares one clock (`origin`).
+final class GroupCallNetwork: @unchecked Sendable {
+    /// One other member.
+    final class Peer {
+        let id: [UInt8]
+        let name: String
+        let description: DirectCallDescription
+        let ice: CallICE
+        var hasRemoteCredentials = false
+        var early: [GroupLinkMessage] = []
+        var connectedAfter: Double?
+
+        init(id: [UInt8], name: String, description: DirectCallDescription, ice: CallICE) {
+            self.id = id
+            self.name = name
+            self.description = description
+            self.ice = ice
+        }
+    }
+
+    let selfID: [UInt8]
+    let isHost: Bool
+    /// Where a message for a member goes: the host has one route per member; a member
+    /// sends everything to the host.
+    private let routes: [[UInt8]: CallSignaling]
+    private let hostRoute: CallSignaling?
+    private let makeICE: (ICEAgent.Role) throws -> CallICE
+    private let lock = NSLock()
+    private var peers: [[UInt8]: Peer] = [:]
+    /// Link messages for members not known yet (a `.member` message still on its way).
+    private var waiting: [GroupLinkMessage] = []
+    private var running = false
+    private var finished = DispatchSemaphore(value: 0)
+    private let startedAt: Date
+    /// State lines ("connected to …"), printed as they happen.
+    let log: (String) -> Void
+    private(set) var forwarded = 0
+    private(set) var dropped = 0
+
+    /// - Parameters:
+    ///   - routes: host: each member's id → its signaling; member: the host's id → the
+    ///     signaling with the host.
+    init(selfID: [UInt8], isHost: Bool, routes: [[UInt8]: CallSignaling], startedAt: Date,
+         makeICE: @escaping (ICEAgent.Role) throws -> CallICE, log: @escaping (String) -> Void) {
+        self.selfID = selfID
+        self.isHost = isHost
+        self.routes = routes
+        hostRoute = isHost ? nil : routes.values.first
+        self.makeICE = makeICE
+        self.startedAt = startedAt
+        self.log = log
+    }
+
+    private func route(to id: [UInt8]) -> CallSignaling? { isHost ? routes[id] : hostRoute }
+
+    /// Adds a link to member `id` and starts its ICE: our credentials go out, then the
+    /// candidates as they are gathered.
+    func addPeer(id: [UInt8], name: String, description: DirectCallDescription) throws {
+        let controlling = isHost || (!routes.keys.contains(id) && selfID.lexicographicallyPrecedes(id))
+        let ice = try makeICE(controlling ? .controlling : .controlled)
+        let peer = Peer(id: id, name: name, description: description, ice: ice)
+        let credentials = ice.transport.agent.localCredentials
+        try send(GroupLinkMessage(to: id, from: selfID, kind: .credentials, payload: Array("\(credentials.ufrag) \(credentials.password)".utf8)))
+        try ice.transport.agent.gather()
+        let held: [GroupLinkMessage] = lock.withLock {
+            peers[id] = peer
+            let mine = waiting.filter { $0.from == id }
+            waiting.removeAll { $0.from == id }
+            return mine
+        }
+        for message in held { apply(message) }
+    }
+
+    private func send(_ message: GroupLinkMessage) throws {
+        guard let route = route(to: message.to) else { return }
+        try route.send(message.message)
+    }
+
+    /// The members known so far.
+    var knownPeers: [Peer] { lock.withLock { Array(peers.values) } }
+
+    func peer(_ id: [UInt8]) -> Peer? { lock.withLock { peers[id] } }
+
+    /// Runs the signaling on its own thread until `stop()`. `early`: messages that came
+    /// before the network started (with the roster).
+    func start(early: [SignalingMessage] = []) {
+        lock.withLock { running = true }
+        for message in early { handle(message, on: nil) }
+        let thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                pump()
+                usleep(20_000)
+            }
+            finished.signal()
+        }
+        thread.name = "parley-group-signaling"
+        thread.start()
+    }
+
+    func stop() {
+        guard lock.withLock({ let was = running; running = false; return was }) else { return }
+        finished.wait()
+        for peer in knownPeers { peer.ice.transport.agent.close() }
+    }
+
+    /// One round: what arrived on every route, then our new candidates.
+    private func pump() {
+        for (id, signaling) in routes {
+            let envelopes: [[UInt8]]
+            do { envelopes = try signaling.receive() } catch { continue }  // the relay is down: retried next round
+            for envelope in envelopes {
+                guard let message = try? signaling.channel.open(envelope) else { dropped += 1; continue }
+                handle(message, on: isHost ? id : nil)
+            }
+        }
+        for peer in knownPeers {
+            let (candidates, finished) = peer.ice.take()
+            for c in candidates {
+                try? send(GroupLinkMessage(to: peer.id, from: selfID, kind: .candidate, payload: Array(c.sdp.utf8)))
+            }
+            if finished { try? send(GroupLinkMessage(to: peer.id, from: selfID, kind: .candidate, payload: [])) }
+            if peer.connectedAfter == nil, peer.ice.transport.agent.state.isConnected {
+                peer.connectedAfter = Date().timeIntervalSince(startedAt)
+                log("Connected to \(peer.name) after \(String(format: "%.0f", peer.connectedAfter! * 1000)) ms: "
+                    + (peer.ice.transport.agent.selectedPair.map { "\($0)" } ?? "path selected"))
+            }
+        }
+    }
+
+    /// `sender`: the member whose channel the message came on (host), nil for the host's.
+    private func handle(_ message: SignalingMessage, on sender: [UInt8]?) {
+        switch message.kind {
+        case .link:
+            guard let link = try? GroupLinkMessage(decoding: message.body) else { dropped += 1; return }
+            if let sender, link.from != sender { dropped += 1; return }  // a member may speak only for itself
+            if link.to == selfID {
+                if link.kind == .member, let member = try? GroupLinkMessage.Member(decoding: link.payload),
+                   let description = try? DirectCallDescription(parsing: member.description, requireICE: false) {
+                    if peer(member.id) == nil { try? addPeer(id: member.id, name: member.name, description: description) }
+                    return
+                }
+                apply(link)
+            } else if isHost, let route = routes[link.to] {
+                do { try route.send(link.message); forwarded += 1 } catch { dropped += 1 }
+            } else {
+                dropped += 1
+            }
+        case .hangup:
+            if let sender, let name = peer(sender)?.name { log("\(name) left the call.") }
+        default:
+            break
+        }
+    }
+
+    /// Applies a link message from a known peer (or keeps it until the peer is known, or
+    /// until its credentials came: candidates wait for them).
+    private func apply(_ message: GroupLinkMessage) {
+        guard let peer = peer(message.from) else {
+            lock.withLock { waiting.append(message) }
+            return
+        }
+        let agent = peer.ice.transport.agent
+        switch message.kind {
+        case .credentials:
+            let parts = String(decoding: message.payload, as: UTF8.self).split(separator: " ")
+            guard parts.count == 2, (try? agent.setRemoteCredentials(ufrag: String(parts[0]), password: String(parts[1]))) != nil else {
+                dropped += 1
+                return
+            }
+            peer.hasRemoteCredentials = true
+            let early = peer.early
+            peer.early = []
+            for m in early { apply(m) }
+        case .candidate:
+            guard peer.hasRemoteCredentials else { peer.early.append(message); return }
+            if message.payload.isEmpty {
+                agent.remoteGatheringDone()
+            } else if let sdp = String(validating: message.payload, as: UTF8.self) {
+                try? agent.addRemoteCandidate(sdp)
+            }
+        case .member:
+            dropped += 1  // only the host names members, and only to us
+        }
+    }
+
+    /// Waits until every member of `expected` has a working path, or `timeout`; returns
+    /// those that have one (the others are left out of the call).
+    func waitForLinks(expected: [[UInt8]], timeout: Double) -> [Peer] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let connected = expected.compactMap { peer($0) }.filter { $0.ice.transport.agent.state.isConnected }
+            if connected.count == expected.count { return connected }
+            if expected.allSatisfy({ id in peer(id).map { $0.ice.transport.agent.state == .failed || $0.ice.transport.agent.state.isConnected } ?? false }) {
+                break
+            }
+            usleep(20_000)
+        }
+        return expected.compactMap { peer($0) }.filter { $0.ice.transport.agent.state.isConnected }
+    }
+}
