@@ -19,8 +19,13 @@ struct CallCommand: ParsableCommand {
             the same five words (compare them by voice), and Opus audio flows both ways \
             under SRTP keys only the two of you hold. The relay sees sealed envelopes only.
 
-            Example:
+            With --with, a group call: each invited contact joins from its `parley listen`, \
+            every pair of people finds its own path and its own keys, and everyone hears the \
+            mix of the others and sees their video in a grid (received.y4m).
+
+            Examples:
               parley call Bob --audio Fixtures/speech-48k-mono.wav --out out/call --duration 10
+              parley call Bob --with Carol --video Fixtures/motion-640x360.ivf --out out/group
             """
     )
 
@@ -28,6 +33,10 @@ struct CallCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The contact: the short id `parley contacts list` prints, or its display name.",
                                  valueName: "CONTACT"))
     var contact: String
+    @Option(name: .customLong("with"), help: ArgumentHelp(
+        "Make it a group call (a mesh: everyone sends to everyone) with these contacts too, comma-separated; needs a group license.",
+        valueName: "CONTACT2,CONTACT3"))
+    var with: String?
     @OptionGroup var media: DirectMediaOptions
     @OptionGroup var ice: ICEOptions
 
@@ -39,6 +48,22 @@ struct CallCommand: ParsableCommand {
         _ = try store.load()
         let book: ContactBook = try ContactBook.store(in: store.directory).load()
         let index = try book.resolve(contact)
+        if let with {
+            var indices = [index]
+            for other in with.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !other.isEmpty {
+                let i = try book.resolve(other)
+                guard !indices.contains(i) else {
+                    throw CLIError.invalidValue(option: "--with", value: with, expected: "each contact once (\(other) is already in the call)")
+                }
+                indices.append(i)
+            }
+            guard indices.count + 1 <= MeshConfiguration.maximumParticipants else {
+                throw CLIError.invalidValue(option: "--with", value: with,
+                                            expected: "at most \(MeshConfiguration.maximumParticipants) people in a mesh call, you included")
+            }
+            try GroupCallRunner.host(contacts: indices, book: book, directory: store.directory, options: options, ice: ice, startedAt: startedAt)
+            return
+        }
         let entry = book.contacts[index]
         let name = RelayExchange.label(entry)
         try CallPolicy.checkBeforeCall(directory: store.directory, contactIDs: [entry.id], participants: 2)

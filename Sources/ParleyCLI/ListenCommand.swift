@@ -55,14 +55,22 @@ struct ListenCommand: ParsableCommand {
                 for envelope in envelopes {
                     guard let callID = try? CallSetup.callID(ofEnvelope: envelope.bytes),
                           let message = Self.peek(envelope.bytes, book: book, index: entry.index, callID: callID, directory: store.directory),
-                          message == .offer else {
+                          message.kind == .offer else {
                         continue  // not an offer we can open now: left for its call or expiry
                     }
                     try? RelayExchange.blocking { try await relay.ack(mailbox: mailbox, ids: [envelope.id]) }
                     handled = true
                     do {
-                        try answer(envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
-                                   ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options)
+                        if message.body.first == GroupInvite.version {
+                            let autoAnswer = self.autoAnswer
+                            try GroupCallRunner.member(
+                                invitation: envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
+                                ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options, ice: ice,
+                                admit: { autoAnswer || Self.ask($0) })
+                        } else {
+                            try answer(envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
+                                       ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options)
+                        }
                     } catch {
                         // One call that fails (the caller gave up, no path) does not end the listening.
                         if once { throw error }
@@ -83,9 +91,9 @@ struct ListenCommand: ParsableCommand {
 
     /// The kind of a sealed message, if it opens on a fresh channel for its call (without
     /// keeping that channel: its sequence file is locked while it lives).
-    static func peek(_ envelope: [UInt8], book: ContactBook, index: Int, callID: [UInt8], directory: String) -> SignalingMessage.Kind? {
+    static func peek(_ envelope: [UInt8], book: ContactBook, index: Int, callID: [UInt8], directory: String) -> SignalingMessage? {
         guard let channel = try? book.signalingChannel(for: index, sessionID: callID, directory: directory) else { return nil }
-        return (try? channel.open(envelope))?.kind
+        return try? channel.open(envelope)
     }
 
     private func answer(_ offer: [UInt8], callID: [UInt8], contactIndex: Int, book: ContactBook, relay: RelaySession,

@@ -50,7 +50,12 @@ public final class GroupCallMember {
     /// Opens the host's group secret and roster: the member's pairwise keys with everyone
     /// else in the call. A later roster version (someone left or joined) replaces the keys.
     public func receiveRoster(_ envelope: [UInt8], on channel: SignalingChannel) throws(ContactsError) -> GroupKeySchedule {
-        let message = try channel.open(envelope)
+        try receiveRoster(try channel.open(envelope))
+    }
+
+    /// `receiveRoster(_:on:)` for a message already opened on the host's channel (a member
+    /// that reads every message of the call as it comes).
+    public func receiveRoster(_ message: SignalingMessage) throws(ContactsError) -> GroupKeySchedule {
         guard message.kind == .roster else {
             throw ContactsError.invalidSignalingMessage("expected the group roster, got a \(message.kind) message")
         }

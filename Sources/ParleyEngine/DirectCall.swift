@@ -189,7 +189,8 @@ public final class DirectCall {
                 if link.goodbye {
                     end(link, now: now, reason: "\(link.peer.name) hung up (RTCP BYE)")
                 } else if now - (link.audio.lastArrival ?? base) > options.silentTimeout {
-                    end(link, now: now, reason: String(format: "nothing arrived from %@ for %.0f s (it vanished)", link.peer.name, options.silentTimeout))
+                    let t = options.silentTimeout
+                    end(link, now: now, reason: "nothing arrived from \(link.peer.name) for \(t == t.rounded() ? "\(Int(t))" : "\(t)") s (it vanished)")
                 }
             }
             if !links.contains(where: \.isOpen) {
