@@ -88,9 +88,12 @@ enum DirectCallRunner {
     }
 
     /// Runs the media with `peers` (connected) and writes and prints the report.
-    static func media(peers: [DirectCallPeer], local: LocalMedia, options: DirectCallOptions, startedAt: Date) throws {
+    /// `joining`: peers whose path came up since (a group call), polled during the call.
+    static func media(peers: [DirectCallPeer], local: LocalMedia, options: DirectCallOptions, startedAt: Date,
+                      joining: @escaping () -> [DirectCallPeer] = { [] }) throws {
         let media = try DirectCall(peers: peers, localAudioSSRC: local.audioSSRC, localVideoSSRC: local.videoSSRC, options: options)
-        let report = try media.run(progress: { print($0) }, stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let report = try media.run(joining: joining, progress: { print($0) },
+                                   stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         if let first = report.firstAudioPlayedAfter {
             print("First audio played \(String(format: "%.0f", (first + Date().timeIntervalSince(startedAt) - report.callSeconds) * 1000)) ms after the start.")
         }

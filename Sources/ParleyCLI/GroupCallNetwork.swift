@@ -22,6 +22,9 @@ final class GroupCallNetwork: @unchecked Sendable {
         var hasRemoteCredentials = false
         var early: [GroupLinkMessage] = []
         var connectedAfter: Double?
+        var failed = false
+        /// Handed to the media (`takeConnected`).
+        var inMedia = false
 
         init(id: [UInt8], name: String, description: DirectCallDescription, ice: CallICE) {
             self.id = id
@@ -132,6 +135,10 @@ final class GroupCallNetwork: @unchecked Sendable {
                 try? send(GroupLinkMessage(to: peer.id, from: selfID, kind: .candidate, payload: Array(c.sdp.utf8)))
             }
             if finished { try? send(GroupLinkMessage(to: peer.id, from: selfID, kind: .candidate, payload: [])) }
+            if !peer.failed, peer.connectedAfter == nil, peer.ice.transport.agent.state == .failed {
+                peer.failed = true
+                log("No network path to \(peer.name) (ICE failed); the call goes on without them.")
+            }
             if peer.connectedAfter == nil, peer.ice.transport.agent.state.isConnected {
                 peer.connectedAfter = Date().timeIntervalSince(startedAt)
                 log("Connected to \(peer.name) after \(String(format: "%.0f", peer.connectedAfter! * 1000)) ms: "
@@ -196,18 +203,31 @@ final class GroupCallNetwork: @unchecked Sendable {
         }
     }
 
-    /// Waits until every member of `expected` has a working path, or `timeout`; returns
-    /// those that have one (the others are left out of the call).
-    func waitForLinks(expected: [[UInt8]], timeout: Double) -> [Peer] {
+    /// Waits until a first member of `expected` has a working path (the media starts with
+    /// it; the others join it as their paths come up), or every one failed, or `timeout`.
+    /// Returns whether one has.
+    func waitForFirstLink(expected: [[UInt8]], timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let connected = expected.compactMap { peer($0) }.filter { $0.ice.transport.agent.state.isConnected }
-            if connected.count == expected.count { return connected }
-            if expected.allSatisfy({ id in peer(id).map { $0.ice.transport.agent.state == .failed || $0.ice.transport.agent.state.isConnected } ?? false }) {
-                break
-            }
+            let peers = expected.compactMap { peer($0) }
+            if peers.contains(where: { $0.ice.transport.agent.state.isConnected }) { return true }
+            if peers.count == expected.count, peers.allSatisfy({ $0.ice.transport.agent.state == .failed }) { return false }
             usleep(20_000)
         }
-        return expected.compactMap { peer($0) }.filter { $0.ice.transport.agent.state.isConnected }
+        return false
+    }
+
+    /// Members whose path is up and who are not in the media yet (each is returned once).
+    func takeConnected() -> [Peer] {
+        lock.withLock {
+            let ready = peers.values.filter { !$0.inMedia && $0.ice.transport.agent.state.isConnected }
+            for peer in ready { peer.inMedia = true }
+            return ready.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// Members of `expected` that never got a path.
+    func unconnected(_ expected: [[UInt8]]) -> [String] {
+        lock.withLock { expected.filter { peers[$0]?.inMedia != true }.map { peers[$0]?.name ?? "a member" } }
     }
 }

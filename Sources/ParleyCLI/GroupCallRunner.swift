@@ -168,21 +168,22 @@ enum GroupCallRunner {
         try? signaling.send(SignalingMessage(kind: .hangup))
     }
 
-    /// Waits for the links, then runs the media with those that connected.
+    /// Waits for a first link, then runs the media; the others join it as they connect.
     private static func run(network: GroupCallNetwork, expected: [[UInt8]], schedule: GroupKeySchedule, local: LocalMedia,
                             options: DirectCallOptions, timeout: Double, startedAt: Date) throws {
-        let connected = network.waitForLinks(expected: expected, timeout: timeout)
-        for id in expected where !connected.contains(where: { $0.id == id }) {
-            let who = network.peer(id)?.name ?? "a member"
-            print("No network path to \(who) (ICE \(network.peer(id)?.ice.transport.agent.state.rawValue ?? "not started")); the call goes on without them.")
+        guard network.waitForFirstLink(expected: expected, timeout: timeout) else {
+            throw CLIError.failed("no network path to anyone in the group call within \(Int(timeout)) s; check that the others can be reached or set a TURN server")
         }
-        guard !connected.isEmpty else { throw CLIError.failed("no network path to anyone in the group call") }
-        print("Group call secured by the host's signed roster (version \(schedule.roster.version)); "
-              + "\(connected.count + 1) of \(expected.count + 1) people connected.")
-        let peers = connected.map { peer in
-            DirectCallPeer.member(name: peer.name, transport: peer.ice.transport, remote: peer.description, schedule: schedule,
-                                  peerID: peer.id, suite: options.suite)
+        print("Group call secured by the host's signed roster (version \(schedule.roster.version)) of \(expected.count + 1) people.")
+        func peers(_ connected: [GroupCallNetwork.Peer]) -> [DirectCallPeer] {
+            connected.map { peer in
+                DirectCallPeer.member(name: peer.name, transport: peer.ice.transport, remote: peer.description, schedule: schedule,
+                                      peerID: peer.id, suite: options.suite)
+            }
         }
-        try DirectCallRunner.media(peers: peers, local: local, options: options, startedAt: startedAt)
+        try DirectCallRunner.media(peers: peers(network.takeConnected()), local: local, options: options, startedAt: startedAt,
+                                   joining: { peers(network.takeConnected()) })
+        let missing = network.unconnected(expected)
+        if !missing.isEmpty { print("Never connected: \(missing.joined(separator: ", ")).") }
     }
 }

@@ -77,7 +77,7 @@ public struct DirectCallReport: Codable, Sendable {
 /// that stamps arrivals (every peer's transport must share it).
 public final class DirectCall {
     public let options: DirectCallOptions
-    private let links: [DirectCallLink]
+    private var links: [DirectCallLink] = []
     private let clock: @Sendable () -> Double
     private let sendAudio: AudioSendStream
     private let sendVideo: VideoSendStream?
@@ -91,6 +91,8 @@ public final class DirectCall {
     private var gridWriter: Y4MWriter?
     private var gridFrames = 0
     private let frameSize: Int
+    private let localAudioSSRC: UInt32
+    private let localVideoSSRC: UInt32?
 
     /// - Parameters:
     ///   - peers: the peers, each with a connected ICE transport (sharing one clock).
@@ -113,62 +115,91 @@ public final class DirectCall {
         videoSource = try options.videoPath.map { try VideoFileSource(path: $0) }
         picture = VideoFrame(width: max(2, videoSource?.width ?? 2), height: max(2, videoSource?.height ?? 2))
         grid = VideoFrame(width: options.gridWidth, height: options.gridHeight)
-        mixer = try AudioMixer(participants: peers.count + 1, frameSize: opus.sampleRate / 50, channels: opus.channels,
+        self.localAudioSSRC = localAudioSSRC
+        self.localVideoSSRC = localVideoSSRC
+        // Room for everyone a mesh can hold: peers may join the media later.
+        mixer = try AudioMixer(participants: MeshConfiguration.maximumParticipants, frameSize: opus.sampleRate / 50, channels: opus.channels,
                                maximumMixed: MeshConfiguration(participants: 2).maximumMixed)
-        var made: [DirectCallLink] = []
-        var submit: (VideoFrame, Int) -> Void = { _, _ in }
-        for (i, peer) in peers.enumerated() {
-            made.append(try DirectCallLink(peer: peer, index: i, localAudioSSRC: localAudioSSRC, localVideoSSRC: localVideoSSRC,
-                                           options: options, videoSink: { picture, _ in submit(picture, i) }))
-        }
-        links = made
+        let tiles = TileSink()
+        let made = try DirectCallLink(peer: first, index: 0, localAudioSSRC: localAudioSSRC, localVideoSSRC: localVideoSSRC,
+                                      options: options, videoSink: { picture, _ in tiles.call?.show(picture, tile: 0) })
         // Each link sends through its own sender: one encode, one output per peer.
         let identity = try MediaProfile.randomStreamIdentity()
-        let audio = try AudioSendStream(configuration: opus, sender: made[0].sender, payloadType: MediaProfile.audioPayloadType,
+        let audio = try AudioSendStream(configuration: opus, sender: made.sender, payloadType: MediaProfile.audioPayloadType,
                                         ssrc: localAudioSSRC, initialSequenceNumber: identity.sequenceNumber,
                                         initialTimestamp: identity.timestamp)
-        made[0].audioOutput = 0
-        for link in made.dropFirst() {
-            link.audioOutput = audio.addOutput(sender: link.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
-        }
         sendAudio = audio
+        made.audioOutput = 0
         if let videoSource, let localVideoSSRC {
             let encoder = VideoEncoderConfiguration(
                 codec: .vp8, width: videoSource.width, height: videoSource.height,
                 frameRateNumerator: videoSource.frameRateNumerator, frameRateDenominator: videoSource.frameRateDenominator,
                 bitrateKbps: options.videoBitrateKbps)
-            let video = try VideoSendStream(configuration: encoder, sender: made[0].sender, payloadType: MediaProfile.vp8PayloadType,
+            sendVideo = try VideoSendStream(configuration: encoder, sender: made.sender, payloadType: MediaProfile.vp8PayloadType,
                                             ssrc: localVideoSSRC, initialSequenceNumber: identity.sequenceNumber,
                                             initialTimestamp: identity.timestamp)
-            made[0].videoOutput = 0
-            for link in made.dropFirst() {
-                link.videoOutput = video.addOutput(sender: link.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
-            }
-            for link in made {
-                link.rtcp.keyframeRequested = { [unowned video] ssrc in if ssrc == localVideoSSRC { video.requestKeyframe() } }
-            }
-            sendVideo = video
+            made.videoOutput = 0
         } else {
             sendVideo = nil
         }
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
         writer = try WAVWriter(path: (options.outputDirectory as NSString).appendingPathComponent("received.wav"), format: format)
-        if peers.contains(where: { $0.remote.videoSSRC != nil }) {
-            compositor = try GridCompositor(canvasWidth: options.gridWidth, canvasHeight: options.gridHeight, tileCount: peers.count)
-            gridWriter = try Y4MWriter(path: (options.outputDirectory as NSString).appendingPathComponent("received.y4m"),
-                                       width: options.gridWidth, height: options.gridHeight)
+        tiles.call = self
+        try attach(made)
+        for peer in peers.dropFirst() { try add(peer) }
+    }
+
+    /// Where a link's decoded pictures go before the call exists (the first link is made
+    /// in `init`).
+    private final class TileSink {
+        weak var call: DirectCall?
+    }
+
+    private func show(_ picture: VideoFrame, tile: Int) {
+        try? compositor?.submit(picture, tile: tile)
+        links[tile].remoteVideoSize = (picture.width, picture.height)
+    }
+
+    /// Adds a peer whose path came up after the call started (a group call's links come up
+    /// at different times): from the next frame on it gets our media and we play its.
+    public func add(_ peer: DirectCallPeer) throws {
+        guard links.count + 1 < MeshConfiguration.maximumParticipants else {
+            throw EngineError.invalidOption("a mesh call has at most \(MeshConfiguration.maximumParticipants) participants")
         }
-        submit = { [unowned self] picture, tile in
-            try? self.compositor?.submit(picture, tile: tile)
-            self.links[tile].remoteVideoSize = (picture.width, picture.height)
+        let index = links.count
+        let link = try DirectCallLink(peer: peer, index: index, localAudioSSRC: localAudioSSRC, localVideoSSRC: localVideoSSRC,
+                                      options: options, videoSink: { [unowned self] picture, _ in self.show(picture, tile: index) })
+        link.audioOutput = sendAudio.addOutput(sender: link.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
+        if let sendVideo {
+            link.videoOutput = sendVideo.addOutput(sender: link.sender, initialSequenceNumber: try MediaProfile.randomStreamIdentity().sequenceNumber)
+            sendVideo.requestKeyframe()  // the newcomer's decoder starts on a keyframe
         }
+        try attach(link)
+    }
+
+    private func attach(_ link: DirectCallLink) throws {
+        link.joinedAt = clock()
+        if let sendVideo, let localVideoSSRC {
+            link.rtcp.keyframeRequested = { [unowned sendVideo] ssrc in if ssrc == localVideoSSRC { sendVideo.requestKeyframe() } }
+        }
+        links.append(link)
+        let peer = link.peer
+        if peer.remote.videoSSRC != nil {
+            if compositor == nil {
+                compositor = try GridCompositor(canvasWidth: options.gridWidth, canvasHeight: options.gridHeight, tileCount: 1)
+                gridWriter = try Y4MWriter(path: (options.outputDirectory as NSString).appendingPathComponent("received.y4m"),
+                                           width: options.gridWidth, height: options.gridHeight)
+            }
+        }
+        try compositor?.configure(tileCount: max(1, links.count), arrangement: .grid)
     }
 
     /// Runs the media for `options.duration` seconds, or until `stop()` returns true or
     /// every peer has gone (RTCP BYE, or silent for `silentTimeout`); a peer that goes ends
     /// only its own link. Ends with a BYE to each peer still there. `progress` gets a line
     /// per second; `stats` the stats summary every `options.statsInterval`.
-    public func run(stop: () -> Bool = { false }, progress: (String) -> Void = { _ in },
+    /// `joining`: polled every 50 ms for peers whose path came up since (a group call).
+    public func run(stop: () -> Bool = { false }, joining: () -> [DirectCallPeer] = { [] }, progress: (String) -> Void = { _ in },
                     stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
         let base = clock()
         let audioStep = Double(frameSize) / Double(options.opus.sampleRate)
@@ -181,14 +212,19 @@ public final class DirectCall {
         var reason = "the call's duration (\(options.duration) s) ended"
         var audioEnded = source == nil, videoEnded = videoSource == nil
         var videoFrames = 0
+        var nextJoin = base
         while true {
             let now = clock()
             if now - base >= options.duration { break }
             if stop() { reason = "hung up"; break }
+            if now >= nextJoin {
+                for peer in joining() { try add(peer) }
+                nextJoin = now + 0.05
+            }
             for link in links where link.isOpen {
                 if link.goodbye {
                     end(link, now: now, reason: "\(link.peer.name) hung up (RTCP BYE)")
-                } else if now - (link.audio.lastArrival ?? base) > options.silentTimeout {
+                } else if now - (link.audio.lastArrival ?? link.joinedAt) > options.silentTimeout {
                     let t = options.silentTimeout
                     end(link, now: now, reason: "nothing arrived from \(link.peer.name) for \(t == t.rounded() ? "\(Int(t))" : "\(t)") s (it vanished)")
                 }

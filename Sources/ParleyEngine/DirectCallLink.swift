@@ -83,6 +83,8 @@ final class DirectCallLink {
     var audioOutput = -1
     var videoOutput: Int?
     var firstPlayed: Double?
+    /// When the link joined the media (the transport's clock).
+    var joinedAt = 0.0
     private(set) var endedAt: Double?
     private(set) var endReason: String?
     var goodbye = false

@@ -63,14 +63,34 @@ struct NetworkPathTests {
         /// Profiles for both and a contact between them (invitation, acceptance and
         /// confirmation through the relay, each from its own host). The callee's short id.
         func contacts(_ caller: String, _ callee: String) throws -> String {
-            try run(caller, ["init", "--name", caller.capitalized])
-            try run(callee, ["init", "--name", callee.capitalized])
+            for who in [caller, callee] where !initialized.contains(who) {
+                try run(who, ["init", "--name", who.capitalized])
+                initialized.insert(who)
+            }
             let uri = try run(caller, ["invite", "--relay", "10.77.0.1:7000", "--uri-only"]).trimmingCharacters(in: .whitespacesAndNewlines)
             try run(callee, ["accept", uri])
             try run(caller, ["contacts", "sync"])
             try run(callee, ["contacts", "sync"])
             let list = try run(caller, ["contacts", "list"])
-            return String(try #require(list.split(separator: "\n").dropFirst().first?.split(separator: " ").first))
+            return String(try #require(list.split(separator: "\n").dropFirst().last { $0.contains(callee.capitalized) }?.split(separator: " ").first))
+        }
+
+        private var initialized: Set<String> = []
+
+        /// `who`'s profile, made with an issuer key and holding that issuer's license for
+        /// up to 4 people (the paid tier a group call needs).
+        func licensed(_ who: String) throws {
+            let file = root.appendingPathComponent("issuer.key").path
+            let issuer = try run(who, ["license", "issuer-key", "--out", file])
+            let key = try #require(issuer.split(separator: "\n").first { $0.hasPrefix("Issuer public key: ") })
+                .dropFirst("Issuer public key: ".count)
+            try run(who, ["init", "--name", who.capitalized, "--issuer-key", String(key)])
+            initialized.insert(who)
+            let show = try run(who, ["license", "show", "--json"])
+            let identifier = try #require((try JSONSerialization.jsonObject(with: Data(show.utf8)) as? [String: Any])?["identifier"] as? String)
+            let token = try run(who, ["license", "issue", "--issuer-key-file", file, "--licensee", identifier, "--max-participants", "4",
+                                      "--expires", "1d"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try run(who, ["license", "install", token])
         }
 
         /// `callee` listens, `caller` calls, 3 s of each other's tone; both outputs.
@@ -81,11 +101,13 @@ struct NetworkPathTests {
             let calleeOut = root.appendingPathComponent("\(callee)-out").path
             let env = home(callee)
             let listener = try lab.spawn(callee, ["env", "PARLEY_HOME=\(env["PARLEY_HOME"]!)", parley, "listen", "--auto-answer", "--once",
-                                                  "--audio", wav, "--duration", "3", "--out", calleeOut] + calleeICE,
+                                                  "--audio", wav, "--video", Fixtures.path("motion-640x360.ivf"), "--duration", "3",
+                                                  "--out", calleeOut] + calleeICE,
                                          log: log("\(callee)-listen"))
             try await Task.sleep(for: .milliseconds(500))
             let result = try await ParleyExecutable.runAsync(
-                ["call", calleeID, "--audio", wav, "--duration", "3", "--out", callerOut] + callerICE,
+                ["call", calleeID, "--audio", wav, "--video", Fixtures.path("motion-640x360.ivf"), "--duration", "3",
+                 "--out", callerOut] + callerICE,
                 environment: home(caller), launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", lab.ns(caller)])
             guard result.status == 0 else {
                 listener.terminate()
@@ -119,6 +141,7 @@ struct NetworkPathTests {
             #expect(rms > 0.1, "\(out): RMS \(rms)")
             let first = report["firstAudioPlayedAfter"] as? Double ?? 99
             #expect(first < 1, "\(out): first audio \(first) s")
+            try CallCommandTests.checkVideo(out, who: out, seconds: 3)
         }
     }
 
@@ -176,5 +199,73 @@ struct NetworkPathTests {
         let carol = try world.report(result.calleeOut)
         #expect(Self.candidateTypes(carol).contains("relay"))
         #expect(Self.pairTypes(carol).local == "relay", "Carol's pair: \(Self.pairTypes(carol))")
+    }
+
+    @Test("a three-party group call across them: Alice on the LAN hosts Bob behind the NAT and Carol who reaches only the TURN server")
+    func threePartyGroupAcrossHosts() async throws {
+        guard let world = try Self.world() else { return }
+        let wav = try PolicyCLI().talkWAV()
+        try world.licensed("alice")
+        let bobID = try world.contacts("alice", "bob")
+        let carolID = try world.contacts("alice", "carol")
+        try world.run("carol", ["config", "set", "turn", "10.77.0.1:3478"])
+        try world.run("carol", ["config", "set", "turn-secret", Self.turnSecret])
+        // Bob behind his NAT has the TURN server too: his srflx address alone does not
+        // reach Carol's relay candidate through this NAT (see the issue note).
+        let bobTURN = ["--turn", "10.77.0.1:3478", "--turn-secret", Self.turnSecret]
+        let stun = ["--stun", "10.77.0.1:3478"]
+        let media = ["--audio", wav, "--video", Fixtures.path("motion-640x360.ivf"), "--duration", "4"]
+        var listeners: [(String, Process, String)] = []
+        for who in ["bob", "carol"] {
+            let out = world.root.appendingPathComponent("\(who)-out").path
+            let process = try world.lab.spawn(who, ["env", "PARLEY_HOME=\(world.home(who)["PARLEY_HOME"]!)", world.parley, "listen",
+                                                    "--auto-answer", "--once", "--out", out] + media + (who == "bob" ? stun + bobTURN : []),
+                                              log: world.log("\(who)-listen"))
+            listeners.append((who, process, out))
+        }
+        defer { for (_, process, _) in listeners where process.isRunning { process.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        let aliceOut = world.root.appendingPathComponent("alice-out").path
+        let started = Date()
+        let result = try await ParleyExecutable.runAsync(
+            ["call", bobID, "--with", carolID, "--out", aliceOut] + media + stun, environment: world.home("alice"),
+            launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", world.lab.ns("alice")])
+        for (_, process, _) in listeners { while process.isRunning { try await Task.sleep(for: .milliseconds(50)) } }
+        let logs = listeners.map { (try? String(contentsOfFile: world.log("\($0.0)-listen"), encoding: .utf8)) ?? "" }
+        print("group across hosts (\(String(format: "%.1f", Date().timeIntervalSince(started))) s):\n\(result.stdout)\n\(logs.joined(separator: "\n"))")
+        #expect(result.status == 0, "call: \(result.stdout)\(result.stderr)")
+        for (i, (who, process, _)) in listeners.enumerated() {
+            #expect(process.terminationStatus == 0, "\(who): \(logs[i])")
+        }
+        // Everyone received both others: audio with energy, video decoded, 4 s of it.
+        for out in [aliceOut] + listeners.map(\.2) {
+            let peers = try GroupCallCommandTests.report(out)["peers"] as? [[String: Any]] ?? []
+            #expect(peers.count == 2, "\(out): \(peers.count) links")
+            for peer in peers {
+                #expect((peer["packetsReceived"] as? Int ?? 0) >= 180, "\(out) ← \(peer["name"] ?? "?"): \(peer["packetsReceived"] ?? "-")")
+                #expect((peer["firstAudioPlayedAfter"] as? Double ?? 99) < 1, "\(out) ← \(peer["name"] ?? "?")")
+            }
+            let rms = try CallCommandTests.rms((out as NSString).appendingPathComponent("received.wav"), from: 0.3, to: 1.8)
+            #expect(rms > 0.1, "\(out): RMS \(rms)")
+            try CallCommandTests.checkVideo(out, who: out, seconds: 4, peers: 2)
+        }
+        // The paths: Carol's link to Alice goes through her TURN relay; Bob's link to Alice
+        // through his NAT's address (his STUN candidate, or his relay's).
+        func pair(_ out: String, _ name: String) throws -> (local: String?, remote: String?, remoteAddress: String?) {
+            let peers = try GroupCallCommandTests.report(out)["peers"] as? [[String: Any]] ?? []
+            let link = peers.first { ($0["name"] as? String ?? "").contains(name) }
+            let pair = link?["selectedPair"] as? [String: Any]
+            let local = pair?["local"] as? [String: Any], remote = pair?["remote"] as? [String: Any]
+            return (local?["type"] as? String, remote?["type"] as? String, remote?["address"] as? String)
+        }
+        let carolOut = listeners[1].2, bobOut = listeners[0].2
+        let carolToAlice = try pair(carolOut, "Alice"), carolToBob = try pair(carolOut, "Bob")
+        #expect(carolToAlice.local == "relay", "Carol–Alice: \(carolToAlice)")
+        // Between Bob and Carol, no direct path exists: a TURN relay (either one's) carries it.
+        #expect(carolToBob.local == "relay" || carolToBob.remote == "relay", "Carol–Bob: \(carolToBob)")
+        let aliceToBob = try pair(aliceOut, "Bob")
+        #expect(aliceToBob.remoteAddress == "10.77.0.4" || aliceToBob.remote == "relay", "Alice–Bob: \(aliceToBob)")
+        let bobCandidates = (try GroupCallCommandTests.report(bobOut)["peers"] as? [[String: Any]] ?? []).flatMap { $0["localCandidates"] as? [[String: Any]] ?? [] }
+        #expect(bobCandidates.contains { $0["type"] as? String == "srflx" && $0["address"] as? String == "10.77.0.4" }, "\(bobCandidates)")
     }
 }
