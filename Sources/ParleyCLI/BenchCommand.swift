@@ -195,9 +195,13 @@ struct BenchCommand: ParsableCommand {
             report = try SetupBench(rounds: count) { step in
                 if !json { standardError("parley bench --setup: \(step)…") }
             }.run()
+        } catch let interrupted as SetupBench.Interrupted {
+            // Everything is stopped and removed by now; the shell's status for a signal.
+            standardError("parley bench --setup: \(interrupted)")
+            Foundation.exit(128 + interrupted.signal)
         } catch {
-            standardError("parley: error: the call-setup benchmark failed: \(error)")
-            throw ExitCode.failure
+            // One "parley: error:" line (with the processes' output) and status 1.
+            throw CLIError.failed("the call-setup benchmark failed: \(error)")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

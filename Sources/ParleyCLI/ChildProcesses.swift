@@ -32,6 +32,10 @@ final class ChildProcesses: @unchecked Sendable {
     let scratch: URL
     private let lock = NSLock()
     private var children: [Child] = []
+    private var signalNumber: Int32?
+
+    /// The signal that interrupted the bench, if one did.
+    var interruptedBy: Int32? { lock.withLock { signalNumber } }
 
     init(executable: String, scratch: URL) {
         self.executable = executable
@@ -61,7 +65,11 @@ final class ChildProcesses: @unchecked Sendable {
         child.process.standardOutput = child.handles[0]
         child.process.standardError = child.handles[1]
         // Registered before it runs: a signal in between still finds it.
-        lock.withLock { children.append(child) }
+        let interrupted = lock.withLock { () -> Bool in
+            if signalNumber == nil { children.append(child) }
+            return signalNumber != nil
+        }
+        if interrupted { throw SetupBench.Failure(description: "interrupted") }
         do {
             try child.process.run()
         } catch {
@@ -173,14 +181,17 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     /// While the returned sources live (cancel them after `stopAll()`): SIGINT, SIGTERM or
-    /// SIGHUP end the children, remove `scratch` and exit with 128 + the signal.
+    /// SIGHUP end the children and set `interruptedBy` (no child starts after that), so the
+    /// bench's waits end and it unwinds; should it not within 10 s, `scratch` is removed
+    /// and the process exits with 128 + the signal.
     func stopOnSignals() -> [DispatchSourceSignal] {
         [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in
-                FileHandle.standardError.write(Data("parley bench --setup: interrupted; stopping its processes\n".utf8))
+                lock.withLock { if signalNumber == nil { signalNumber = number } }
                 stopAll()
+                sleep(10)
                 try? FileManager.default.removeItem(at: scratch)
                 exit(128 + number)
             }

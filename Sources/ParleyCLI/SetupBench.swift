@@ -77,6 +77,12 @@ struct SetupBench {
         var description: String
     }
 
+    /// SIGINT, SIGTERM or SIGHUP stopped the bench (its processes are stopped).
+    struct Interrupted: Error, CustomStringConvertible {
+        var signal: Int32
+        var description: String { "interrupted by signal \(signal); its processes are stopped" }
+    }
+
     static let goalMilliseconds = 1000.0
     static let callSeconds = 2.0
     static let turnserverCandidates = ["/usr/bin/turnserver", "/usr/local/bin/turnserver"]
@@ -84,7 +90,8 @@ struct SetupBench {
     let rounds: Int
     let progress: (String) -> Void
 
-    /// Runs both cases; throws `Failure` when a step fails (after stopping everything).
+    /// Runs both cases; throws `Failure` when a step fails and `Interrupted` on a signal
+    /// (after stopping everything).
     func run() throws -> Report {
         let executable = try Self.executablePath()
         let scratch = FileManager.default.temporaryDirectory
@@ -97,7 +104,16 @@ struct SetupBench {
             guardSignals.forEach { $0.cancel() }
             try? FileManager.default.removeItem(at: scratch)
         }
+        do {
+            return try run(children: children, scratch: scratch)
+        } catch {
+            // A child that a signal stopped fails its step: the signal is the cause.
+            if let signal = children.interruptedBy { throw Interrupted(signal: signal) }
+            throw error
+        }
+    }
 
+    private func run(children: ChildProcesses, scratch: URL) throws -> Report {
         progress("starting parley relay and making the profiles")
         let relay = try children.start(["relay", "--listen", "127.0.0.1:0"], name: "relay")
         let relayPort = try children.waitForRelayPort(relay)
