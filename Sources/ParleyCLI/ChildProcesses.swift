@@ -33,6 +33,8 @@ final class ChildProcesses: @unchecked Sendable {
     private let lock = NSLock()
     private var children: [Child] = []
     private var signalNumber: Int32?
+    /// Held for the whole of `stopAll()`.
+    private let stopping = NSLock()
 
     /// The signal that interrupted the bench, if one did.
     var interruptedBy: Int32? { lock.withLock { signalNumber } }
@@ -170,14 +172,19 @@ final class ChildProcesses: @unchecked Sendable {
         child.handles = []
     }
 
-    /// Ends every child still running, the last started first.
+    /// Ends every child still running: SIGTERM to all, SIGKILL to those still there 2 s
+    /// later. A second caller (the bench unwinding while a signal's handler stops
+    /// everything) waits until the first is done: nothing is left behind when it returns.
     func stopAll() {
-        let all = lock.withLock { () -> [Child] in
-            let all = children
-            children = []
-            return all
+        stopping.withLock {
+            let all = lock.withLock { children }
+            for child in all where child.process.isRunning { child.process.terminate() }
+            let deadline = Date().addingTimeInterval(2)
+            while all.contains(where: { $0.process.isRunning }) && Date() < deadline { usleep(5_000) }
+            for child in all where child.process.isRunning { kill(child.process.processIdentifier, SIGKILL) }
+            for child in all { stop(child) }  // waits for the killed ones; closes the log handles
+            lock.withLock { children.removeAll { child in all.contains { $0 === child } } }
         }
-        for child in all.reversed() { stop(child) }
     }
 
     /// While the returned sources live (cancel them after `stopAll()`): SIGINT, SIGTERM or
