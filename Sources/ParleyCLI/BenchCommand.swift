@@ -51,6 +51,16 @@ struct BenchCommand: ParsableCommand {
             and a fixed 200 ms buffer. Goal: at most 1.15× the oracle with late loss at most 1 %. \
             Deterministic; any build.
 
+            --setup measures call setup instead: real `parley call` and `parley listen \
+            --auto-answer` processes on loopback (this executable, a `parley relay` it starts \
+            on 127.0.0.1, two fresh profiles in a temporary directory), N rounds (--rounds, \
+            default 5; 2 with --quick) of 2 s calls, reporting from `parley call`'s start \
+            the ms to ICE connected and to the first audio played, min / median / max, on \
+            the direct path and with a coturn TURN server (`turnserver`, skipped when not \
+            installed) given to both sides; on loopback ICE still picks a host pair there, \
+            and the report names the pair chosen. Goal: first audio under 1000 ms in every \
+            round. A call that fails ends the bench with its output and a non-zero status.
+
             This is a measurement, not a test: the exit status is 0 even when a ratio is above \
             the goal. Only a release build gives meaningful numbers: \
             swift build -c release && .build/release/parley bench
@@ -68,6 +78,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run the mesh group-call benchmark (6-party audio at complexity 10 and 5, 4-party VP8 640x360) against the bare library calls.")
     var mesh = false
 
+    @Flag(help: "Run the call-setup benchmark: real `parley call` → `parley listen` processes on loopback, direct and with a TURN server.")
+    var setup = false
+
+    @Option(help: ArgumentHelp("With --setup: calls per case (default 5, 2 with --quick).", valueName: "N"))
+    var rounds: Int?
+
     @Flag(help: "With --mesh: only the audio cases.")
     var audioOnly = false
 
@@ -81,6 +97,7 @@ struct BenchCommand: ParsableCommand {
         logging.bootstrap()
         if jitter { return try runJitter() }
         if mesh { return try runMesh() }
+        if setup { return try runSetup() }
         let interactive = isatty(2) != 0
         if BenchmarkReport.currentBuildConfiguration == "debug" {
             standardError("parley: warning: this is a debug build; benchmark numbers are only meaningful from "
@@ -158,6 +175,41 @@ struct BenchCommand: ParsableCommand {
                 print("memory: \(f(rss, 1)) MB resident after the audio mesh " + (rss <= 64 ? "(goal ≤ 64 MB met)" : "(ABOVE 64 MB)")
                     + (report.peakResidentMegabytes.map { ", peak \(f($0, 1)) MB" } ?? ""))
             }
+        }
+        try writeOutput(data)
+    }
+
+    /// `--setup`: real calls between processes on loopback, a table or the JSON report.
+    private func runSetup() throws {
+        let count = rounds ?? (quick ? 2 : 5)
+        guard count >= 1 else {
+            throw CLIError.invalidValue(option: "--rounds", value: "\(count)", expected: "give at least 1")
+        }
+        if BenchmarkReport.currentBuildConfiguration == "debug" {
+            standardError("parley: warning: this is a debug build; call-setup times are only meaningful from "
+                + "`swift build -c release`")
+        }
+        let json = self.json
+        let report: SetupBench.Report
+        do {
+            report = try SetupBench(rounds: count) { step in
+                if !json { standardError("parley bench --setup: \(step)…") }
+            }.run()
+        } catch let interrupted as SetupBench.Interrupted {
+            // Everything is stopped and removed by now; the shell's status for a signal.
+            standardError("parley bench --setup: \(interrupted)")
+            Foundation.exit(128 + interrupted.signal)
+        } catch {
+            // One "parley: error:" line (with the processes' output) and status 1.
+            throw CLIError.failed("the call-setup benchmark failed: \(error)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(report)
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(SetupBench.table(report))
         }
         try writeOutput(data)
     }

@@ -46,6 +46,8 @@ struct ListenCommand: ParsableCommand {
             relays.append((mailbox.contact, relay, ours, theirs))
         }
         print("Listening for calls from \(mailboxes.count) contact\(mailboxes.count == 1 ? "" : "s")…")
+        // Out at once, also into a file or pipe: a supervisor (`parley bench --setup`) waits for it.
+        fflush(nil)
         var lastActivity = Date()
         while true {
             var handled = false
