@@ -46,7 +46,7 @@ final class GroupCallNetwork: @unchecked Sendable {
     /// Link messages for members not known yet (a `.member` message still on its way).
     private var waiting: [GroupLinkMessage] = []
     private var running = false
-    private var finished = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
     private let startedAt: Date
     /// State lines ("connected to …"), printed as they happen.
     let log: (String) -> Void
@@ -113,6 +113,8 @@ final class GroupCallNetwork: @unchecked Sendable {
         thread.start()
     }
 
+    /// Stops the signaling thread (waiting for it) and closes every link's agent. Safe to
+    /// call more than once.
     func stop() {
         guard lock.withLock({ let was = running; running = false; return was }) else { return }
         finished.wait()

@@ -97,7 +97,11 @@ enum GroupCallRunner {
         network.start()
         try run(network: network, expected: joined.map { joins[$0]!.memberID }, schedule: schedule, local: local,
                 options: options, timeout: max(1, deadline.timeIntervalSinceNow + 5), startedAt: startedAt)
+        network.stop()  // its thread seals on the same channels: stopped before this thread seals
         for i in joined { try? routes[i].signaling.send(SignalingMessage(kind: .hangup)) }
+        if network.forwarded + network.dropped > 0 {
+            print("Forwarded \(network.forwarded) link messages between members; dropped \(network.dropped).")
+        }
     }
 
     /// A member's side, from the host's invitation (already taken from the mailbox).
@@ -165,6 +169,7 @@ enum GroupCallRunner {
         network.start(early: early)
         try run(network: network, expected: schedule.peerIDs, schedule: schedule, local: local, options: options,
                 timeout: max(1, deadline.timeIntervalSinceNow + 5), startedAt: startedAt)
+        network.stop()  // its thread seals on the same channel: stopped before this thread seals
         try? signaling.send(SignalingMessage(kind: .hangup))
     }
 
