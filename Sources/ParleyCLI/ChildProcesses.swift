@@ -139,7 +139,7 @@ final class ChildProcesses: @unchecked Sendable {
     func startTurnserver(_ path: String, secret: String) throws -> Int {
         var lastFailure = ""
         for attempt in 1...3 {
-            guard let port = Self.freeLoopbackPort() else { throw SetupBench.Failure(description: "found no free loopback port for turnserver") }
+            guard let port = LoopbackPort.freeForUDPAndTCP() else { throw SetupBench.Failure(description: "found no free loopback port for turnserver") }
             let base = 61_000 + Int.random(in: 0..<280) * 16  // above Linux's ephemeral ports
             let state = scratch.appendingPathComponent("turn-\(attempt)")
             try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
@@ -224,34 +224,6 @@ final class ChildProcesses: @unchecked Sendable {
 
     private static func read(_ path: String) -> String {
         String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
-    }
-
-    /// A loopback port free for both UDP and TCP (coturn listens on both), or nil.
-    static func freeLoopbackPort() -> Int? {
-        for _ in 0..<20 {
-            guard let socket = try? UDPSocket(bind: IPv4Endpoint(address: 0x7F00_0001, port: 0)) else { continue }
-            let port = socket.localEndpoint.port
-            socket.close()
-            if tcpPortIsFree(port) { return Int(port) }
-        }
-        return nil
-    }
-
-    private static func tcpPortIsFree(_ port: UInt16) -> Bool {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 
     /// Whether a STUN Binding Request to 127.0.0.1:`port` is answered (RFC 5389 success

@@ -157,11 +157,18 @@ struct CallCommandTests {
         let bobOut = cli.root.appendingPathComponent("bob-out").path
         let aliceOut = cli.root.appendingPathComponent("alice-out").path
         let common = ["--audio", talk, "--duration", "4", "--local-address", "127.0.0.1"]
-        let listener = Background(["listen", "--auto-answer", "--once", "--out", bobOut] + common, bob)
+        // --idle-timeout: should the call never come (the relay stopped before the offer
+        // got through), listen ends instead of waiting for ever.
+        let listener = Background(["listen", "--auto-answer", "--once", "--idle-timeout", "30", "--out", bobOut] + common, bob)
         try await Task.sleep(for: .milliseconds(500))
         let caller = Background(["call", bobID, "--out", aliceOut] + common, alice)
-        // Connected within a second or so; then the relay stops for good.
-        try await Task.sleep(for: .milliseconds(1500))
+        // Once both sides' media runs (each has opened its received.wav), the relay stops
+        // for good. On a loaded machine that can take a few seconds.
+        let deadline = Date().addingTimeInterval(30)
+        let started = { [aliceOut, bobOut].allSatisfy { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("received.wav")) } }
+        while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(started(), "the call's media did not start within 30 s")
+        try await Task.sleep(for: .milliseconds(500))
         relay.process.terminate()
         relay.process.waitUntilExit()
         let call = try await caller.wait(), listen = try await listener.wait()

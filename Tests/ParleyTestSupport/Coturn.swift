@@ -64,7 +64,7 @@ public final class CoturnServer: @unchecked Sendable {
     public init(port: Int? = nil, secret: String = CoturnServer.randomSecret(), realm: String = "parley.test") throws {
         guard Self.isAvailable else { throw StartError.notInstalled(path: Self.executablePath) }
         if let port, !(1...65535).contains(port) { throw StartError.invalidPort(port) }
-        guard let chosen = port ?? Self.freeLoopbackPort() else { throw StartError.noFreePort }
+        guard let chosen = port ?? LoopbackPort.freeForUDPAndTCP() else { throw StartError.noFreePort }
         self.port = chosen
         self.secret = secret
         self.realm = realm
@@ -150,29 +150,6 @@ public final class CoturnServer: @unchecked Sendable {
         return !process.isRunning
     }
 
-    /// A loopback port free for both UDP and TCP (coturn listens on both), or nil.
-    static func freeLoopbackPort() -> Int? {
-        for _ in 0..<20 {
-            guard let socket = try? UDPSocket(bind: IPv4Endpoint(address: 0x7F00_0001, port: 0)) else { continue }
-            let port = socket.localEndpoint.port
-            socket.close()
-            if tcpPortIsFree(port) { return Int(port) }
-        }
-        return nil
-    }
-
-    private static func tcpPortIsFree(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
 }
 
 /// STUN Binding (RFC 5389) for probing a server: the request, and the parts of a
