@@ -49,6 +49,17 @@ final class CallICE: @unchecked Sendable {
         box.value = self
     }
 
+    /// ICE restart: a new agent (new credentials, candidates gathered again: call
+    /// `gather()` on it); what the old one had gathered and not yet signaled is dropped.
+    func restart() throws {
+        lock.withLock {
+            pending = []
+            gatheringDone = false
+            gatheringSignaled = false
+        }
+        try transport.restart()
+    }
+
     private func queue(_ c: ICECandidate) { lock.withLock { pending.append(c) } }
     private func markGathered() { lock.withLock { gatheringDone = true } }
     private func record(_ s: ICEState) { lock.withLock { states.append(s) } }

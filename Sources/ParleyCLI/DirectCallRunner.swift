@@ -82,8 +82,17 @@ enum DirectCallRunner {
               + (ice.transport.agent.selectedPair.map { "\($0)" } ?? "path selected"))
         print("Compare these words with your contact: \(call.shortAuthenticationString.words.joined(separator: " "))")
         defer { call.schedule.wipe() }
+        // From now on the signaling runs on its own thread: it restarts ICE if the path dies.
+        let caller = call.schedule.role == .caller
+        let ours = [UInt8](repeating: caller ? 0 : 1, count: 16), theirs = [UInt8](repeating: caller ? 1 : 0, count: 16)
+        let network = GroupCallNetwork(selfID: ours, isHost: false, routes: [theirs: signaling], startedAt: startedAt,
+                                       makeICE: { _ in throw CLIError.failed("a 1:1 call has its one link") }, log: { print($0) })
+        network.adopt(id: theirs, name: peer, description: remote, ice: ice)
+        network.start()
+        defer { network.stop() }
         let link = DirectCallPeer.oneToOne(name: peer, transport: ice.transport, remote: remote, schedule: call.schedule, suite: options.suite)
         try media(peers: [link], local: local, options: options, startedAt: startedAt)
+        network.stop()  // its thread seals on the same channel: stopped before this thread seals
         try? signaling.send(SignalingMessage(kind: .hangup))
     }
 

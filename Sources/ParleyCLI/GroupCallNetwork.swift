@@ -12,6 +12,13 @@ import ParleySecurity
 /// Each pair of members has its own ICE agents (one component, rtcp-mux); the host is the
 /// controlling side of its links, and between two members the one with the lower member
 /// id. Every link's transport shares one clock (`origin`).
+///
+/// ICE restart: a link that was up and from which nothing arrives for
+/// `restartAfterSilence` seconds (or whose ICE failed) restarts — a new agent, with new
+/// credentials and candidates gathered on the interfaces that are up now, sent as link
+/// messages; the peer, seeing new credentials it did not ask for, restarts its side too
+/// and answers with its own. The media keeps the link's transport and goes on once the new
+/// path is up. A 1:1 call runs the same thread after it connects (`adopt`).
 final class GroupCallNetwork: @unchecked Sendable {
     /// One other member.
     final class Peer {
@@ -23,6 +30,12 @@ final class GroupCallNetwork: @unchecked Sendable {
         var early: [GroupLinkMessage] = []
         var connectedAfter: Double?
         var failed = false
+        var remoteUfrag: String?
+        /// We restarted and wait for the peer's new credentials.
+        var restartPending = false
+        var lastRestart: Double?
+        /// The path came up again after a restart.
+        var reconnecting = false
         /// Handed to the media (`takeConnected`).
         var inMedia = false
 
@@ -52,6 +65,8 @@ final class GroupCallNetwork: @unchecked Sendable {
     let log: (String) -> Void
     private(set) var forwarded = 0
     private(set) var dropped = 0
+    /// Seconds without a datagram on a link that was up before ICE restarts it.
+    var restartAfterSilence = 1.5
 
     /// - Parameters:
     ///   - routes: host: each member's id → its signaling; member: the host's id → the
@@ -74,7 +89,21 @@ final class GroupCallNetwork: @unchecked Sendable {
     func addPeer(id: [UInt8], name: String, description: DirectCallDescription) throws {
         let controlling = isHost || (!routes.keys.contains(id) && selfID.lexicographicallyPrecedes(id))
         let ice = try makeICE(controlling ? .controlling : .controlled)
+        try start(Peer(id: id, name: name, description: description, ice: ice))
+    }
+
+    /// Takes in a link that is already up (a 1:1 call's, set up by its offer and answer),
+    /// so that this thread keeps it: restarts ICE when its path dies.
+    func adopt(id: [UInt8], name: String, description: DirectCallDescription, ice: CallICE) {
         let peer = Peer(id: id, name: name, description: description, ice: ice)
+        peer.hasRemoteCredentials = true
+        peer.remoteUfrag = description.ufrag
+        peer.connectedAfter = Date().timeIntervalSince(startedAt)
+        lock.withLock { peers[id] = peer }
+    }
+
+    private func start(_ peer: Peer) throws {
+        let id = peer.id, ice = peer.ice
         let credentials = ice.transport.agent.localCredentials
         try send(GroupLinkMessage(to: id, from: selfID, kind: .credentials, payload: Array("\(credentials.ufrag) \(credentials.password)".utf8)))
         try ice.transport.agent.gather()
@@ -146,6 +175,45 @@ final class GroupCallNetwork: @unchecked Sendable {
                 log("Connected to \(peer.name) after \(String(format: "%.0f", peer.connectedAfter! * 1000)) ms: "
                     + (peer.ice.transport.agent.selectedPair.map { "\($0)" } ?? "path selected"))
             }
+            keepAlive(peer)
+        }
+    }
+
+    /// A link that was up: restarts ICE when nothing arrived for `restartAfterSilence` or
+    /// its ICE failed (at most once every 3 s); says when the path is back.
+    private func keepAlive(_ peer: Peer) {
+        guard peer.connectedAfter != nil else { return }
+        let transport = peer.ice.transport
+        let now = transport.clock()
+        let agent = transport.agent
+        if peer.reconnecting, agent.state.isConnected, let since = peer.lastRestart {
+            peer.reconnecting = false
+            log("Reconnected to \(peer.name) \(String(format: "%.0f", (now - since) * 1000)) ms after the ICE restart: "
+                + (agent.selectedPair.map { "\($0)" } ?? "path selected"))
+        }
+        if let last = peer.lastRestart, now - last < 3 { return }
+        let silence = now - (transport.lastArrival ?? now)
+        guard silence > restartAfterSilence || agent.state == .failed else { return }
+        // A peer that is gone for good (its media link ended long ago) is not chased.
+        guard silence < 12 else { return }
+        log("Nothing arrives from \(peer.name) (ICE \(agent.state.rawValue)); restarting ICE…")
+        restart(peer, initiating: true)
+    }
+
+    /// A new agent for `peer`'s link; its credentials go out, then its candidates.
+    private func restart(_ peer: Peer, initiating: Bool) {
+        do {
+            try peer.ice.restart()
+            peer.hasRemoteCredentials = false
+            peer.restartPending = initiating
+            peer.reconnecting = true
+            peer.lastRestart = peer.ice.transport.clock()
+            let credentials = peer.ice.transport.agent.localCredentials
+            try send(GroupLinkMessage(to: peer.id, from: selfID, kind: .credentials,
+                                      payload: Array("\(credentials.ufrag) \(credentials.password)".utf8)))
+            try peer.ice.transport.agent.gather()
+        } catch {
+            log("The ICE restart with \(peer.name) failed: \(error)")
         }
     }
 
@@ -185,10 +253,20 @@ final class GroupCallNetwork: @unchecked Sendable {
         switch message.kind {
         case .credentials:
             let parts = String(decoding: message.payload, as: UTF8.self).split(separator: " ")
-            guard parts.count == 2, (try? agent.setRemoteCredentials(ufrag: String(parts[0]), password: String(parts[1]))) != nil else {
+            guard parts.count == 2 else { dropped += 1; return }
+            let ufrag = String(parts[0])
+            if let known = peer.remoteUfrag, known != ufrag, !peer.restartPending {
+                // The peer restarted ICE: our side restarts too, and answers.
+                log("\(peer.name) restarted ICE; restarting ours…")
+                restart(peer, initiating: false)
+            }
+            let current = peer.ice.transport.agent
+            guard (try? current.setRemoteCredentials(ufrag: ufrag, password: String(parts[1]))) != nil else {
                 dropped += 1
                 return
             }
+            peer.remoteUfrag = ufrag
+            peer.restartPending = false
             peer.hasRemoteCredentials = true
             let early = peer.early
             peer.early = []

@@ -63,6 +63,8 @@ public struct DirectCallLinkReport: Codable, Sendable {
     public var sendFailures: Int
     public var ringDrops: Int
     public var roundTripTime: Double?
+    /// ICE restarts on this link (its path died and a new one was found).
+    public var iceRestarts: Int
     /// When (seconds into the media) and why the link ended before the call did.
     public var endedAfter: Double?
     public var endReason: String?
@@ -155,6 +157,6 @@ final class DirectCallLink {
             video: video?.inboundStats(width: remoteVideoSize.width, height: remoteVideoSize.height),
             receiver: receiver.counters, sendFailures: transport.failures,
             ringDrops: transport.ring.droppedFull + transport.ring.droppedOversized,
-            roundTripTime: rtcp.statistics.roundTripTime, endedAfter: endedAt.map { $0 - base }, endReason: endReason)
+            roundTripTime: rtcp.statistics.roundTripTime, iceRestarts: transport.restarts, endedAfter: endedAt.map { $0 - base }, endReason: endReason)
     }
 }

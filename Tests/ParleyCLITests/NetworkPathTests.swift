@@ -268,4 +268,62 @@ struct NetworkPathTests {
         let bobCandidates = (try GroupCallCommandTests.report(bobOut)["peers"] as? [[String: Any]] ?? []).flatMap { $0["localCandidates"] as? [[String: Any]] ?? [] }
         #expect(bobCandidates.contains { $0["type"] as? String == "srflx" && $0["address"] as? String == "10.77.0.4" }, "\(bobCandidates)")
     }
+
+    @Test("a path that dies mid-call (its ports blocked, as when a NAT drops a binding): ICE restarts on new ports and the call goes on")
+    func iceRestartWhenThePathDies() async throws {
+        guard let world = try Self.world() else { return }
+        let wav = try PolicyCLI().talkWAV()
+        let beaID = try world.contacts("alice", "bea")
+        let aliceOut = world.root.appendingPathComponent("alice-out").path
+        let beaOut = world.root.appendingPathComponent("bea-out").path
+        let media = ["--audio", wav, "--duration", "8"]
+        let listener = try world.lab.spawn("bea", ["env", "PARLEY_HOME=\(world.home("bea")["PARLEY_HOME"]!)", world.parley, "listen",
+                                                   "--auto-answer", "--once", "--idle-timeout", "40", "--out", beaOut] + media,
+                                           log: world.log("bea-listen"))
+        defer { if listener.isRunning { listener.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        let aliceHome = world.home("alice"), aliceNS = world.lab.ns("alice")
+        let caller = Task {
+            try await ParleyExecutable.runAsync(["call", beaID, "--out", aliceOut] + media, environment: aliceHome,
+                                                launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", aliceNS])
+        }
+        // Once Bea's media runs, every UDP port she has open is cut off, both ways: the
+        // path ICE chose is dead; the relay (TCP) still works.
+        let deadline = Date().addingTimeInterval(30)
+        let started = { FileManager.default.fileExists(atPath: (beaOut as NSString).appendingPathComponent("received.wav")) }
+        while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(started(), "Bea's media did not start")
+        try await Task.sleep(for: .seconds(2))
+        let sockets = try world.lab.exec("bea", ["ss", "-uanH"])
+        let ports = Set(sockets.split(separator: "\n").compactMap { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first?.split(separator: ":").last.map(String.init)
+        })
+        #expect(!ports.isEmpty, "\(sockets)")
+        try world.lab.exec("bea", ["nft", "add", "table", "inet", "cut"])
+        for hook in ["input", "output"] {
+            try world.lab.exec("bea", ["nft", "add", "chain", "inet", "cut", hook, "{", "type", "filter", "hook", hook, "priority", "0", ";", "}"])
+            for port in ports {
+                try world.lab.exec("bea", ["nft", "add", "rule", "inet", "cut", hook, "udp", hook == "input" ? "dport" : "sport", port, "drop"])
+            }
+        }
+        let result = try await caller.value
+        while listener.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        let listened = (try? String(contentsOfFile: world.log("bea-listen"), encoding: .utf8)) ?? ""
+        print("ICE restart (blocked ports \(ports.sorted())):\n\(result.stdout)\n\(listened)")
+        #expect(result.status == 0, "call: \(result.stdout)\(result.stderr)")
+        #expect(listener.terminationStatus == 0, "listen: \(listened)")
+        #expect(result.stdout.contains("restart"), "\(result.stdout)")
+        #expect(result.stdout.contains("Reconnected to") || listened.contains("Reconnected to"), "\(result.stdout)\n\(listened)")
+        for out in [aliceOut, beaOut] {
+            let report = try world.report(out)
+            // 8 s = 400 packets; the cut and the restart cost well under 3 s of them.
+            #expect((report["packetsReceived"] as? Int ?? 0) >= 250, "\(out): \(report["packetsReceived"] ?? "-") packets")
+            #expect((report["iceRestarts"] as? Int ?? 0) >= 1, "\(out): \(report["iceRestarts"] ?? "-") restarts")
+            #expect(report["endReason"] == nil || (report["endedAfter"] as? Double ?? 0) > 7.5, "\(out): \(report["endReason"] ?? "")")
+        }
+        // The new path uses a port that was not cut off.
+        let bea = try world.report(beaOut)
+        let local = (bea["selectedPair"] as? [String: Any])?["local"] as? [String: Any]
+        #expect(!ports.contains("\(local?["port"] as? Int ?? -1)"), "Bea's pair after the restart: \(local ?? [:])")
+    }
 }
