@@ -272,11 +272,14 @@ public final class DirectCall {
                 }
             }
             if let gridWriter, nextGrid <= now {
+                // A fixed-rate record of what was on screen: when this thread fell behind
+                // (a busy machine), the same picture is written again to keep the time.
                 try compositor?.compose(into: &grid)
-                try gridWriter.write(grid)
-                gridFrames += 1
-                nextGrid += 1.0 / 30
-                if nextGrid < now - 1 { nextGrid = now }
+                while nextGrid <= now {
+                    try gridWriter.write(grid)
+                    gridFrames += 1
+                    nextGrid += 1.0 / 30
+                }
             }
             if now >= nextLine {
                 progress(progressLine(at: now - base))
