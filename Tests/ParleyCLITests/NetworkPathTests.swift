@@ -20,6 +20,7 @@ struct NetworkPathTests {
         let lab = NetnsLab()
         let root: URL
         let parley: String
+        private var relay: Process?
 
         init() throws {
             root = try Fixtures.scratchDirectory("parley-netns")
@@ -35,7 +36,7 @@ struct NetworkPathTests {
             try lab.masquerade(in: "nat", outside: "eth0")
             try lab.link("carol", "eth0", "10.78.0.2/24", "srv", "eth1", "10.78.0.1/24")
             try lab.exec("carol", ["ip", "route", "add", "10.77.0.1/32", "via", "10.78.0.1"])
-            _ = try lab.spawn("srv", [parley, "relay", "--listen", "0.0.0.0:7000"], log: log("relay"))
+            relay = try lab.spawn("srv", [parley, "relay", "--listen", "0.0.0.0:7000"], log: log("relay"))
             _ = try lab.spawn("srv", [
                 "turnserver", "-n", "--listening-ip=10.77.0.1", "--relay-ip=10.77.0.1", "--listening-port=3478",
                 "--min-port=49200", "--max-port=49400", "--use-auth-secret", "--static-auth-secret=\(NetworkPathTests.turnSecret)",
@@ -51,6 +52,18 @@ struct NetworkPathTests {
         }
 
         func log(_ name: String) -> String { root.appendingPathComponent("\(name).log").path }
+
+        /// Kills the relay (SIGKILL: no goodbye to anyone) and returns once it is gone.
+        func killRelay() {
+            guard let relay, relay.isRunning else { return }
+            kill(relay.processIdentifier, SIGKILL)
+            relay.waitUntilExit()
+        }
+
+        /// Starts the relay again, on the same address and port.
+        func startRelay() throws {
+            relay = try lab.spawn("srv", [parley, "relay", "--listen", "0.0.0.0:7000"], log: log("relay-again"))
+        }
         func home(_ name: String) -> [String: String] { ["PARLEY_HOME": root.appendingPathComponent(name).path] }
 
         /// `parley …` as `who` inside its namespace, to completion.
@@ -294,18 +307,7 @@ struct NetworkPathTests {
         while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(started(), "Bea's media did not start")
         try await Task.sleep(for: .seconds(2))
-        let sockets = try world.lab.exec("bea", ["ss", "-uanH"])
-        let ports = Set(sockets.split(separator: "\n").compactMap { line in
-            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first?.split(separator: ":").last.map(String.init)
-        })
-        #expect(!ports.isEmpty, "\(sockets)")
-        try world.lab.exec("bea", ["nft", "add", "table", "inet", "cut"])
-        for hook in ["input", "output"] {
-            try world.lab.exec("bea", ["nft", "add", "chain", "inet", "cut", hook, "{", "type", "filter", "hook", hook, "priority", "0", ";", "}"])
-            for port in ports {
-                try world.lab.exec("bea", ["nft", "add", "rule", "inet", "cut", hook, "udp", hook == "input" ? "dport" : "sport", port, "drop"])
-            }
-        }
+        let ports = try Self.cutUDP(world, "bea")
         let result = try await caller.value
         while listener.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         let listened = (try? String(contentsOfFile: world.log("bea-listen"), encoding: .utf8)) ?? ""
@@ -325,5 +327,69 @@ struct NetworkPathTests {
         let bea = try world.report(beaOut)
         let local = (bea["selectedPair"] as? [String: Any])?["local"] as? [String: Any]
         #expect(!ports.contains("\(local?["port"] as? Int ?? -1)"), "Bea's pair after the restart: \(local ?? [:])")
+    }
+
+    /// Drops every UDP datagram to or from the ports `who` has open now (its ICE sockets):
+    /// the path ICE chose dies, as when a NAT drops its binding; TCP (the relay) still
+    /// works. The ports cut.
+    static func cutUDP(_ world: World, _ who: String) throws -> Set<String> {
+        let sockets = try world.lab.exec(who, ["ss", "-uanH"])
+        let ports = Set(sockets.split(separator: "\n").compactMap { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first?.split(separator: ":").last.map(String.init)
+        })
+        #expect(!ports.isEmpty, "\(sockets)")
+        try world.lab.exec(who, ["nft", "add", "table", "inet", "cut"])
+        for hook in ["input", "output"] {
+            try world.lab.exec(who, ["nft", "add", "chain", "inet", "cut", hook, "{", "type", "filter", "hook", hook, "priority", "0", ";", "}"])
+            for port in ports {
+                try world.lab.exec(who, ["nft", "add", "rule", "inet", "cut", hook, "udp", hook == "input" ? "dport" : "sport", port, "drop"])
+            }
+        }
+        return ports
+    }
+
+    @Test("the relay dies mid-call and comes back: the media goes on meanwhile, the signaling reconnects, and a later ICE restart goes through the new relay")
+    func relayRestartThenICERestart() async throws {
+        guard let world = try Self.world() else { return }
+        let wav = try PolicyCLI().talkWAV()
+        let beaID = try world.contacts("alice", "bea")
+        let aliceOut = world.root.appendingPathComponent("alice-out").path
+        let beaOut = world.root.appendingPathComponent("bea-out").path
+        let media = ["--audio", wav, "--duration", "12"]
+        let listener = try world.lab.spawn("bea", ["env", "PARLEY_HOME=\(world.home("bea")["PARLEY_HOME"]!)", world.parley, "listen",
+                                                   "--auto-answer", "--once", "--idle-timeout", "40", "--out", beaOut] + media,
+                                           log: world.log("bea-listen"))
+        defer { if listener.isRunning { listener.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        let aliceHome = world.home("alice"), aliceNS = world.lab.ns("alice")
+        let caller = Task {
+            try await ParleyExecutable.runAsync(["call", beaID, "--out", aliceOut] + media, environment: aliceHome,
+                                                launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", aliceNS])
+        }
+        let deadline = Date().addingTimeInterval(30)
+        let started = { [aliceOut, beaOut].allSatisfy { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("received.wav")) } }
+        while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(started(), "the media did not start")
+        // 1 s in: the relay dies; 2 s later it is back (with nothing of what it held).
+        try await Task.sleep(for: .seconds(1))
+        world.killRelay()
+        try await Task.sleep(for: .seconds(2))
+        try world.startRelay()
+        // 3 s later Bea's path dies: the ICE restart needs the signaling, through the new relay.
+        try await Task.sleep(for: .seconds(3))
+        let ports = try Self.cutUDP(world, "bea")
+        let result = try await caller.value
+        while listener.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        let listened = (try? String(contentsOfFile: world.log("bea-listen"), encoding: .utf8)) ?? ""
+        print("relay restart, then ICE restart (cut \(ports.sorted())):\n\(result.stdout)\n\(listened)")
+        #expect(result.status == 0, "call: \(result.stdout)\(result.stderr)")
+        #expect(listener.terminationStatus == 0, "listen: \(listened)")
+        for out in [aliceOut, beaOut] {
+            let report = try world.report(out)
+            // 12 s = 600 packets; the cut and the restart cost a few seconds at most.
+            #expect((report["packetsReceived"] as? Int ?? 0) >= 400, "\(out): \(report["packetsReceived"] ?? "-") packets")
+            #expect((report["iceRestarts"] as? Int ?? 0) >= 1, "\(out): \(report["iceRestarts"] ?? "-") restarts")
+        }
+        #expect(result.stdout.contains("Reconnected to") || listened.contains("Reconnected to"), "\(result.stdout)\n\(listened)")
     }
 }
