@@ -146,10 +146,10 @@ struct NetworkPathTests {
     }
 
     /// Audio arrived on both sides: packets, and the tone's energy while the other talked.
-    static func checkAudio(_ world: World, _ outs: [String]) throws {
+    static func checkAudio(_ world: World, _ outs: [String], minimumPackets: Int = 140) throws {
         for out in outs {
             let report = try world.report(out)
-            #expect((report["packetsReceived"] as? Int ?? 0) >= 140, "\(out): \(report["packetsReceived"] ?? "-") packets")
+            #expect((report["packetsReceived"] as? Int ?? 0) >= minimumPackets, "\(out): \(report["packetsReceived"] ?? "-") packets")
             let rms = try CallCommandTests.rms((out as NSString).appendingPathComponent("received.wav"), from: 0.3, to: 1.8)
             #expect(rms > 0.1, "\(out): RMS \(rms)")
             let first = report["firstAudioPlayedAfter"] as? Double ?? 99
@@ -391,5 +391,38 @@ struct NetworkPathTests {
             #expect((report["iceRestarts"] as? Int ?? 0) >= 1, "\(out): \(report["iceRestarts"] ?? "-") restarts")
         }
         #expect(result.stdout.contains("Reconnected to") || listened.contains("Reconnected to"), "\(result.stdout)\n\(listened)")
+    }
+
+    @Test("parley netem in the path: Carol reaches her TURN server through it (loss, delay, jitter), and the call copes")
+    func netemInTheTURNPath() async throws {
+        guard let world = try Self.world() else { return }
+        let wav = try PolicyCLI().talkWAV()
+        let carolID = try world.contacts("alice", "carol")
+        // On the server, between Carol's network and coturn: every packet of Carol's relayed
+        // path (her TURN control and data both ways) crosses it.
+        let netem = try world.lab.spawn("srv", [world.parley, "netem", "--listen", "10.78.0.1:3479", "--forward", "10.77.0.1:3478",
+                                                "--network", "delay=30ms,jitter=8ms,loss=4%", "--seed", "11", "--stats-interval", "0"],
+                                        log: world.log("netem"))
+        defer { if netem.isRunning { netem.terminate() } }
+        try world.run("carol", ["config", "set", "turn", "10.78.0.1:3479"])
+        try world.run("carol", ["config", "set", "turn-secret", Self.turnSecret])
+        let result = try await world.call("alice", "carol", calleeID: carolID, callerICE: [], calleeICE: [], wav: wav)
+        netem.terminate()
+        netem.waitUntilExit()
+        let summary = (try? String(contentsOfFile: world.log("netem"), encoding: .utf8)) ?? ""
+        print("netem in the TURN path:\n\(result.call)\n\(result.listen)\n\(summary)")
+        try Self.checkAudio(world, [result.callerOut, result.calleeOut], minimumPackets: 120)
+        let carol = try world.report(result.calleeOut)
+        #expect(Self.pairTypes(carol).local == "relay", "Carol's pair: \(Self.pairTypes(carol))")
+        // The emulated network did its work, and the receivers saw it: losses counted by
+        // netem, and lost packets and jitter in Carol's stats.
+        func lost(_ direction: String) -> Int? {
+            summary.split(separator: "\n").first { $0.contains(direction) && $0.contains("submitted") }
+                .flatMap { $0.components(separatedBy: "lost ").last.flatMap { Int($0.prefix { $0.isNumber }) } }
+        }
+        #expect((lost("client -> forward") ?? 0) + (lost("forward -> client") ?? 0) > 0, "\(summary)")
+        let audio = carol["audio"] as? [String: Any]
+        #expect((audio?["packetsLost"] as? Int ?? 0) > 0, "\(audio ?? [:])")
+        #expect((audio?["jitter"] as? Double ?? 0) > 0.001, "\(audio ?? [:])")
     }
 }
