@@ -28,6 +28,10 @@ struct DirectMediaOptions: ParsableArguments {
 
     func directOptions() throws -> DirectCallOptions {
         guard duration > 0, duration.isFinite else { throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds") }
+        if let audio, audio.hasPrefix("alsa:") {
+            throw CLIError.invalidValue(option: "--audio", value: audio,
+                                        expected: "give a WAV file; this build of parley cannot capture from ALSA devices yet")
+        }
         if let audio, !FileManager.default.fileExists(atPath: audio) {
             throw CLIError.invalidValue(option: "--audio", value: audio, expected: "the file does not exist")
         }

@@ -121,6 +121,28 @@ struct CallCommandTests {
         #expect(abs(Double(frames) - seconds * 30) < 15, "\(who): received.y4m has \(frames) frames")
     }
 
+    @Test("bad media options are clear errors before anyone is called")
+    func badMediaOptions() throws {
+        let cli = try PolicyCLI()
+        defer { cli.remove() }
+        let text = cli.root.appendingPathComponent("notes.txt").path
+        try "not a video".write(toFile: text, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["--audio", "alsa:default"], "cannot capture from ALSA devices"),
+            (["--audio", "/nonexistent/a.wav"], "does not exist"),
+            (["--video", "/nonexistent/v.y4m"], "does not exist"),
+            (["--video", text], "a Y4M or IVF"),
+            (["--duration", "0"], "positive number of seconds"),
+            (["--stats-interval", "soon"], "1s or 500ms"),
+        ]
+        for (arguments, message) in cases {
+            for command in [["call", "Bob"], ["listen"]] {
+                let result = try cli.parley(command + arguments)
+                #expect(result.status != 0 && result.stderr.contains(message), "\(command + arguments): \(result.stderr)")
+            }
+        }
+    }
+
     @Test("a peer that vanishes mid-call (killed) ends the call after --silent-timeout, with what was received kept")
     func vanishedPeerEndsTheCall() async throws {
         let (cli, relay, alice, bob, bobID) = try Self.contacts()
