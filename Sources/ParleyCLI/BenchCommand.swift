@@ -151,12 +151,7 @@ struct BenchCommand: ParsableCommand {
             standardError("parley: error: the mesh benchmark failed: \(error)")
             throw ExitCode.failure
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(report)
-        if json {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
+        try publish(report) {
             func f(_ v: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", v) }
             print("parley bench --mesh (\(report.buildConfiguration) build, \(report.machine.cpuModel), \(report.machine.coreCount) cores)")
             print("audio: one thread; bare = libopus + libsrtp2 calls only (N encodes, N(N-1) protects, unprotects, decodes per 20 ms tick);")
@@ -176,7 +171,6 @@ struct BenchCommand: ParsableCommand {
                     + (report.peakResidentMegabytes.map { ", peak \(f($0, 1)) MB" } ?? ""))
             }
         }
-        try writeOutput(data)
     }
 
     /// `--setup`: real calls between processes on loopback, a table or the JSON report.
@@ -203,13 +197,19 @@ struct BenchCommand: ParsableCommand {
             // One "parley: error:" line (with the processes' output) and status 1.
             throw CLIError.failed("the call-setup benchmark failed: \(error)")
         }
+        try publish(report) { print(SetupBench.table(report)) }
+    }
+
+    /// The JSON report on standard output with --json, otherwise `table()`; and the JSON
+    /// in the --output file.
+    private func publish<Report: Encodable>(_ report: Report, table: () -> Void) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(report)
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(SetupBench.table(report))
+            table()
         }
         try writeOutput(data)
     }

@@ -53,6 +53,29 @@ struct NetworkPathTests {
 
         func log(_ name: String) -> String { root.appendingPathComponent("\(name).log").path }
 
+        /// `callee` listens (with an idle timeout: it never waits for ever), `caller` calls;
+        /// returns once both sides' media runs (each has opened its received.wav): the
+        /// caller's run, the listener, and both output directories.
+        func startCall(_ caller: String, _ callee: String, calleeID: String, media: [String]) async throws
+            -> (Task<ParleyExecutable.Result, Error>, Process, String, String) {
+            let callerOut = root.appendingPathComponent("\(caller)-out").path
+            let calleeOut = root.appendingPathComponent("\(callee)-out").path
+            let listener = try lab.spawn(callee, ["env", "PARLEY_HOME=\(home(callee)["PARLEY_HOME"]!)", parley, "listen",
+                                                  "--auto-answer", "--once", "--idle-timeout", "40", "--out", calleeOut] + media,
+                                         log: log("\(callee)-listen"))
+            try await Task.sleep(for: .milliseconds(500))
+            let callerHome = home(caller), callerNS = lab.ns(caller)
+            let run = Task {
+                try await ParleyExecutable.runAsync(["call", calleeID, "--out", callerOut] + media, environment: callerHome,
+                                                    launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", callerNS])
+            }
+            let deadline = Date().addingTimeInterval(30)
+            let started = { [callerOut, calleeOut].allSatisfy { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("received.wav")) } }
+            while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(started(), "the media did not start within 30 s")
+            return (run, listener, callerOut, calleeOut)
+        }
+
         /// Kills the relay (SIGKILL: no goodbye to anyone) and returns once it is gone.
         func killRelay() {
             guard let relay, relay.isRunning else { return }
@@ -287,25 +310,11 @@ struct NetworkPathTests {
         guard let world = try Self.world() else { return }
         let wav = try PolicyCLI().talkWAV()
         let beaID = try world.contacts("alice", "bea")
-        let aliceOut = world.root.appendingPathComponent("alice-out").path
-        let beaOut = world.root.appendingPathComponent("bea-out").path
-        let media = ["--audio", wav, "--duration", "8"]
-        let listener = try world.lab.spawn("bea", ["env", "PARLEY_HOME=\(world.home("bea")["PARLEY_HOME"]!)", world.parley, "listen",
-                                                   "--auto-answer", "--once", "--idle-timeout", "40", "--out", beaOut] + media,
-                                           log: world.log("bea-listen"))
+        let (caller, listener, aliceOut, beaOut) = try await world.startCall("alice", "bea", calleeID: beaID,
+                                                                           media: ["--audio", wav, "--duration", "8"])
         defer { if listener.isRunning { listener.terminate() } }
-        try await Task.sleep(for: .milliseconds(500))
-        let aliceHome = world.home("alice"), aliceNS = world.lab.ns("alice")
-        let caller = Task {
-            try await ParleyExecutable.runAsync(["call", beaID, "--out", aliceOut] + media, environment: aliceHome,
-                                                launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", aliceNS])
-        }
-        // Once Bea's media runs, every UDP port she has open is cut off, both ways: the
-        // path ICE chose is dead; the relay (TCP) still works.
-        let deadline = Date().addingTimeInterval(30)
-        let started = { FileManager.default.fileExists(atPath: (beaOut as NSString).appendingPathComponent("received.wav")) }
-        while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(started(), "Bea's media did not start")
+        // 2 s into the media, every UDP port Bea has open is cut off, both ways: the path
+        // ICE chose is dead; the relay (TCP) still works.
         try await Task.sleep(for: .seconds(2))
         let ports = try Self.cutUDP(world, "bea")
         let result = try await caller.value
@@ -353,23 +362,9 @@ struct NetworkPathTests {
         guard let world = try Self.world() else { return }
         let wav = try PolicyCLI().talkWAV()
         let beaID = try world.contacts("alice", "bea")
-        let aliceOut = world.root.appendingPathComponent("alice-out").path
-        let beaOut = world.root.appendingPathComponent("bea-out").path
-        let media = ["--audio", wav, "--duration", "12"]
-        let listener = try world.lab.spawn("bea", ["env", "PARLEY_HOME=\(world.home("bea")["PARLEY_HOME"]!)", world.parley, "listen",
-                                                   "--auto-answer", "--once", "--idle-timeout", "40", "--out", beaOut] + media,
-                                           log: world.log("bea-listen"))
+        let (caller, listener, aliceOut, beaOut) = try await world.startCall("alice", "bea", calleeID: beaID,
+                                                                           media: ["--audio", wav, "--duration", "12"])
         defer { if listener.isRunning { listener.terminate() } }
-        try await Task.sleep(for: .milliseconds(500))
-        let aliceHome = world.home("alice"), aliceNS = world.lab.ns("alice")
-        let caller = Task {
-            try await ParleyExecutable.runAsync(["call", beaID, "--out", aliceOut] + media, environment: aliceHome,
-                                                launch: URL(fileURLWithPath: "/usr/bin/env"), prefix: ["ip", "netns", "exec", aliceNS])
-        }
-        let deadline = Date().addingTimeInterval(30)
-        let started = { [aliceOut, beaOut].allSatisfy { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("received.wav")) } }
-        while !started() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(started(), "the media did not start")
         // 1 s in: the relay dies; 2 s later it is back (with nothing of what it held).
         try await Task.sleep(for: .seconds(1))
         world.killRelay()
