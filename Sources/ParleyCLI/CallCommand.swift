@@ -39,11 +39,15 @@ struct CallCommand: ParsableCommand {
     var with: String?
     @OptionGroup var media: DirectMediaOptions
     @OptionGroup var ice: ICEOptions
+    @OptionGroup var controlOptions: ControlOptions
 
     func run() throws {
         logging.bootstrap()
         let startedAt = Date()
         let options = try media.directOptions()
+        let controller = try controlOptions.open()
+        defer { controller?.close() }
+        let control = controller?.control
         let store = try ProfileStore()
         _ = try store.load()
         let book: ContactBook = try ContactBook.store(in: store.directory).load()
@@ -61,7 +65,8 @@ struct CallCommand: ParsableCommand {
                 throw CLIError.invalidValue(option: "--with", value: with,
                                             expected: "at most \(MeshConfiguration.maximumParticipants) people in a mesh call, you included")
             }
-            try GroupCallRunner.host(contacts: indices, book: book, directory: store.directory, options: options, ice: ice, startedAt: startedAt)
+            try GroupCallRunner.host(contacts: indices, book: book, directory: store.directory, options: options, ice: ice,
+                                     startedAt: startedAt, control: control)
             return
         }
         let entry = book.contacts[index]
@@ -112,6 +117,6 @@ struct CallCommand: ParsableCommand {
         _ = try callICE.exchange(signaling, incoming: early.compactMap { try? channel.open($0) })
         try DirectCallRunner.waitForPath(callICE, signaling, timeout: max(1, deadline.timeIntervalSinceNow + 5), peer: name)
         try DirectCallRunner.run(call: call, ice: callICE, local: local, peer: name, signaling: signaling, options: options,
-                                 startedAt: startedAt)
+                                 startedAt: startedAt, control: control)
     }
 }

@@ -80,7 +80,7 @@ struct LocalMedia {
 enum DirectCallRunner {
     /// A 1:1 call.
     static func run(call: EstablishedCall, ice: CallICE, local: LocalMedia, peer: String, signaling: CallSignaling,
-                    options: DirectCallOptions, startedAt: Date) throws {
+                    options: DirectCallOptions, startedAt: Date, control: CallControl? = nil) throws {
         let remote = try DirectCallDescription(parsing: call.remoteDescription)
         print("Connected after \(String(format: "%.0f", Date().timeIntervalSince(startedAt) * 1000)) ms: "
               + (ice.transport.agent.selectedPair.map { "\($0)" } ?? "path selected"))
@@ -95,7 +95,7 @@ enum DirectCallRunner {
         network.start()
         defer { network.stop() }
         let link = DirectCallPeer.oneToOne(name: peer, transport: ice.transport, remote: remote, schedule: call.schedule, suite: options.suite)
-        try media(peers: [link], local: local, options: options, startedAt: startedAt)
+        try media(peers: [link], local: local, options: options, startedAt: startedAt, control: control)
         network.stop()  // its thread seals on the same channel: stopped before this thread seals
         try? signaling.send(SignalingMessage(kind: .hangup))
     }
@@ -103,9 +103,9 @@ enum DirectCallRunner {
     /// Runs the media with `peers` (connected) and writes and prints the report.
     /// `joining`: peers whose path came up since (a group call), polled during the call.
     static func media(peers: [DirectCallPeer], local: LocalMedia, options: DirectCallOptions, startedAt: Date,
-                      joining: @escaping () -> [DirectCallPeer] = { [] }) throws {
+                      control: CallControl? = nil, joining: @escaping () -> [DirectCallPeer] = { [] }) throws {
         let media = try DirectCall(peers: peers, localAudioSSRC: local.audioSSRC, localVideoSSRC: local.videoSSRC, options: options)
-        let report = try media.run(joining: joining, progress: { print($0) },
+        let report = try media.run(joining: joining, control: control, progress: { print($0) },
                                    stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         if let first = report.firstAudioPlayedAfter {
             print("First audio played \(String(format: "%.0f", (first + Date().timeIntervalSince(startedAt) - report.callSeconds) * 1000)) ms after the start.")

@@ -24,7 +24,7 @@ enum GroupCallRunner {
 
     /// The host's side.
     static func host(contacts indices: [Int], book: ContactBook, directory: String, options: DirectCallOptions,
-                     ice: ICEOptions, startedAt: Date) throws {
+                     ice: ICEOptions, startedAt: Date, control: CallControl? = nil) throws {
         let entries = indices.map { book.contacts[$0] }
         try CallPolicy.checkBeforeCall(directory: directory, contactIDs: entries.map(\.id), participants: indices.count + 1)
         let origin = BenchmarkClock.monotonicSeconds()
@@ -96,7 +96,7 @@ enum GroupCallRunner {
         }
         network.start()
         try run(network: network, expected: joined.map { joins[$0]!.memberID }, schedule: schedule, local: local,
-                options: options, timeout: max(1, deadline.timeIntervalSinceNow + 5), startedAt: startedAt)
+                options: options, timeout: max(1, deadline.timeIntervalSinceNow + 5), startedAt: startedAt, control: control)
         network.stop()  // its thread seals on the same channels: stopped before this thread seals
         for i in joined { try? routes[i].signaling.send(SignalingMessage(kind: .hangup)) }
         if network.forwarded + network.dropped > 0 {
@@ -107,7 +107,7 @@ enum GroupCallRunner {
     /// A member's side, from the host's invitation (already taken from the mailbox).
     static func member(invitation envelope: [UInt8], callID: [UInt8], contactIndex: Int, book: ContactBook, relay: RelaySession,
                        ours: MailboxID, theirs: MailboxID, directory: String, options: DirectCallOptions, ice: ICEOptions,
-                       admit: @escaping (String) -> Bool) throws {
+                       control: CallControl? = nil, admit: @escaping (String) -> Bool) throws {
         let startedAt = Date()
         let origin = BenchmarkClock.monotonicSeconds()
         let entry = book.contacts[contactIndex]
@@ -168,14 +168,14 @@ enum GroupCallRunner {
         try network.addPeer(id: hostID, name: name, description: try DirectCallDescription(parsing: member.invite.description, requireICE: false))
         network.start(early: early)
         try run(network: network, expected: schedule.peerIDs, schedule: schedule, local: local, options: options,
-                timeout: max(1, deadline.timeIntervalSinceNow + 5), startedAt: startedAt)
+                timeout: max(1, deadline.timeIntervalSinceNow + 5), startedAt: startedAt, control: control)
         network.stop()  // its thread seals on the same channel: stopped before this thread seals
         try? signaling.send(SignalingMessage(kind: .hangup))
     }
 
     /// Waits for a first link, then runs the media; the others join it as they connect.
     private static func run(network: GroupCallNetwork, expected: [[UInt8]], schedule: GroupKeySchedule, local: LocalMedia,
-                            options: DirectCallOptions, timeout: Double, startedAt: Date) throws {
+                            options: DirectCallOptions, timeout: Double, startedAt: Date, control: CallControl?) throws {
         guard network.waitForFirstLink(expected: expected, timeout: timeout) else {
             throw CLIError.failed("no network path to anyone in the group call within \(Int(timeout)) s; check that the others can be reached or set a TURN server")
         }
@@ -187,7 +187,7 @@ enum GroupCallRunner {
             }
         }
         try DirectCallRunner.media(peers: peers(network.takeConnected()), local: local, options: options, startedAt: startedAt,
-                                   joining: { peers(network.takeConnected()) })
+                                   control: control, joining: { peers(network.takeConnected()) })
         let missing = network.unconnected(expected)
         if !missing.isEmpty { print("Never connected: \(missing.joined(separator: ", ")).") }
     }

@@ -27,6 +27,7 @@ struct ListenCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var media: DirectMediaOptions
     @OptionGroup var ice: ICEOptions
+    @OptionGroup var controlOptions: ControlOptions
     @Flag(help: "Answer every call the policy allows without asking.") var autoAnswer = false
     @Flag(help: "Stop after the first call.") var once = false
     @Option(help: ArgumentHelp("Stop listening after this many seconds without a call.", valueName: "SECONDS"))
@@ -35,6 +36,9 @@ struct ListenCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         let options = try media.directOptions()
+        let controller = try controlOptions.open()
+        defer { controller?.close() }
+        let control = controller?.control
         let store = try ProfileStore()
         _ = try store.load()
         let book: ContactBook = try ContactBook.store(in: store.directory).load()
@@ -68,10 +72,11 @@ struct ListenCommand: ParsableCommand {
                             try GroupCallRunner.member(
                                 invitation: envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
                                 ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options, ice: ice,
-                                admit: { autoAnswer || Self.ask($0) })
+                                control: control, admit: { autoAnswer || Self.ask($0) })
                         } else {
                             try answer(envelope.bytes, callID: callID, contactIndex: entry.index, book: book, relay: relay,
-                                       ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options)
+                                       ours: entry.ours, theirs: entry.theirs, directory: store.directory, options: options,
+                                       control: control)
                         }
                     } catch {
                         // One call that fails (the caller gave up, no path) does not end the listening.
@@ -99,7 +104,8 @@ struct ListenCommand: ParsableCommand {
     }
 
     private func answer(_ offer: [UInt8], callID: [UInt8], contactIndex: Int, book: ContactBook, relay: RelaySession,
-                        ours: MailboxID, theirs: MailboxID, directory: String, options: DirectCallOptions) throws {
+                        ours: MailboxID, theirs: MailboxID, directory: String, options: DirectCallOptions,
+                        control: CallControl?) throws {
         let startedAt = Date()
         let entry = book.contacts[contactIndex]
         let name = RelayExchange.label(entry)
@@ -129,7 +135,7 @@ struct ListenCommand: ParsableCommand {
             try callICE.transport.agent.gather()
             try DirectCallRunner.waitForPath(callICE, signaling, timeout: ice.connectTimeout, peer: name)
             try DirectCallRunner.run(call: call, ice: callICE, local: local, peer: name, signaling: signaling, options: options,
-                                     startedAt: startedAt)
+                                     startedAt: startedAt, control: control)
         }
     }
 

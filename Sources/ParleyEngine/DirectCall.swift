@@ -90,6 +90,11 @@ public final class DirectCall {
     private var grid: VideoFrame
     private var gridWriter: Y4MWriter?
     private var gridFrames = 0
+    /// Headless control (`--control`), set for a run.
+    private var control: CallControl?
+    private var base = 0.0
+    private let speakers: ActiveSpeakerDetector
+    private var qualityBands: [String?] = []
     private let frameSize: Int
     private let localAudioSSRC: UInt32
     private let localVideoSSRC: UInt32?
@@ -120,6 +125,7 @@ public final class DirectCall {
         // Room for everyone a mesh can hold: peers may join the media later.
         mixer = try AudioMixer(participants: MeshConfiguration.maximumParticipants, frameSize: opus.sampleRate / 50, channels: opus.channels,
                                maximumMixed: MeshConfiguration(participants: 2).maximumMixed)
+        speakers = try ActiveSpeakerDetector(participants: MeshConfiguration.maximumParticipants)
         let tiles = TileSink()
         let made = try DirectCallLink(peer: first, index: 0, localAudioSSRC: localAudioSSRC, localVideoSSRC: localVideoSSRC,
                                       options: options, videoSink: { picture, _ in tiles.call?.show(picture, tile: 0) })
@@ -192,6 +198,14 @@ public final class DirectCall {
             }
         }
         try compositor?.configure(tileCount: max(1, links.count), arrangement: .grid)
+        qualityBands.append(nil)
+        if control != nil { postJoined(link) }
+    }
+
+    private func postJoined(_ link: DirectCallLink) {
+        var event = CallControl.Event("joined", time: clock() - base, peer: link.peer.name)
+        event.pair = link.transport.agent.selectedPair.map { "\($0)" }
+        control?.post(event)
     }
 
     /// Runs the media for `options.duration` seconds, or until `stop()` returns true or
@@ -199,9 +213,16 @@ public final class DirectCall {
     /// only its own link. Ends with a BYE to each peer still there. `progress` gets a line
     /// per second; `stats` the stats summary every `options.statsInterval`.
     /// `joining`: polled every 50 ms for peers whose path came up since (a group call).
-    public func run(stop: () -> Bool = { false }, joining: () -> [DirectCallPeer] = { [] }, progress: (String) -> Void = { _ in },
-                    stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
+    /// `control`: commands taken between iterations (mute, hold, hangup, stats, …), events
+    /// posted as they happen (joined, left, speaking, quality-changed, ended).
+    public func run(stop: () -> Bool = { false }, joining: () -> [DirectCallPeer] = { [] }, control: CallControl? = nil,
+                    progress: (String) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
         let base = clock()
+        self.base = base
+        self.control = control
+        if control != nil { for link in links { postJoined(link) } }
+        var muted = false, held = false
+        var nextQuality = base + 1
         let audioStep = Double(frameSize) / Double(options.opus.sampleRate)
         let videoStep = videoSource.map { 1 / max(1, $0.frameRate) } ?? 1
         let statsEvery = options.statsInterval ?? (options.statsJSONPath != nil ? 1.0 : nil)
@@ -217,6 +238,27 @@ public final class DirectCall {
             let now = clock()
             if now - base >= options.duration { break }
             if stop() { reason = "hung up"; break }
+            if let control {
+                var hangup = false
+                for request in control.take() {
+                    var answer = CallControl.Event("ok", id: request.id, time: now - base)
+                    switch request.command {
+                    case .mute: muted = true; answer.event = "muted"
+                    case .unmute: muted = false; answer.event = "unmuted"
+                    case .hold: held = true; answer.event = "held"
+                    case .resume: held = false; answer.event = "resumed"
+                    case .hangup: hangup = true; answer.event = "hanging-up"
+                    case .stats:
+                        answer.event = "stats"
+                        answer.peers = peerStats(at: now - base)
+                    case .add(let contact):
+                        answer.event = "error"
+                        answer.message = "cannot add \(contact): this call was not set up to take people in mid-call; start a group call with --with"
+                    }
+                    control.post(answer)
+                }
+                if hangup { reason = "hung up (control)"; break }
+            }
             if now >= nextJoin {
                 for peer in joining() { try add(peer) }
                 nextJoin = now + 0.05
@@ -241,12 +283,13 @@ public final class DirectCall {
                 } else {
                     for i in 0..<pcm.count { pcm[i] = 0 }
                 }
+                if muted || held { for i in 0..<pcm.count { pcm[i] = 0 } }
                 try sendAudio.send(pcm, now: nextFrame)
                 nextFrame += audioStep
             }
             if !videoEnded, let videoSource, let sendVideo, nextVideo <= now {
                 if try videoSource.read(into: &picture) {
-                    try sendVideo.send(picture, index: videoFrames, now: now)
+                    if !held { try sendVideo.send(picture, index: videoFrames, now: now) }
                     videoFrames += 1
                 } else {
                     videoEnded = true
@@ -261,7 +304,13 @@ public final class DirectCall {
                     if link.firstPlayed == nil, result?.decodedTimestamp != nil { link.firstPlayed = now - base }
                 }
                 mixer.mix(onlyFor: 0)
-                try mixer.withOutput(for: 0) { try writer.write($0) }
+                if held {
+                    for i in 0..<pcm.count { pcm[i] = 0 }
+                    try writer.write(pcm)  // on hold: nothing of the others is played
+                } else {
+                    try mixer.withOutput(for: 0) { try writer.write($0) }
+                }
+                if control != nil { try followSpeaker(now: now) }
                 nextPull += 0.020
             }
             for link in links where link.isOpen {
@@ -281,6 +330,10 @@ public final class DirectCall {
                     nextGrid += 1.0 / 30
                 }
             }
+            if control != nil, now >= nextQuality {
+                postQualityChanges(at: now - base)
+                nextQuality += 1
+            }
             if now >= nextLine {
                 progress(progressLine(at: now - base))
                 nextLine += 1
@@ -296,6 +349,7 @@ public final class DirectCall {
         }
         let end = clock()
         for link in links where link.isOpen { link.rtcp.sendReport(now: end, bye: "hangup") }
+        control?.post(CallControl.Event("ended", time: end - base, reason: reason))
         try writer.close()
         try gridWriter?.close()
         if let recorder {
@@ -318,9 +372,48 @@ public final class DirectCall {
     /// on with the others.
     private func end(_ link: DirectCallLink, now: Double, reason: String) {
         link.end(at: now, reason: reason)
+        control?.post(CallControl.Event("left", time: now - base, peer: link.peer.name, reason: reason))
         sendAudio.removeOutput(link.audioOutput)
         if let output = link.videoOutput { sendVideo?.removeOutput(output) }
         try? compositor?.clearTile(link.index)
+    }
+
+    /// The active speaker among the peers (their levels as the mixer measured them).
+    private func followSpeaker(now: Double) throws {
+        for link in links { try speakers.setLevel(link.isOpen ? mixer.audioLevel(for: link.index + 1) : 127, for: link.index + 1) }
+        if let event = speakers.advance(), event.participant >= 1, event.participant <= links.count {
+            control?.post(CallControl.Event("speaking", time: now - base, peer: links[event.participant - 1].peer.name))
+        }
+    }
+
+    private func quality(of link: DirectCallLink, at time: Double) -> CallQuality? {
+        link.audio.callQuality(
+            oneWayDelayMilliseconds: (link.rtcp.statistics.roundTripTime ?? 0) * 500 + Double(options.opus.frameDurationMilliseconds) + 6.5,
+            bitrate: time > 0 ? Double(link.audio.bytesReceived * 8) / time : 32_000)
+    }
+
+    /// A `quality-changed` event for each peer whose quality band (good, fair, poor) changed.
+    private func postQualityChanges(at time: Double) {
+        for link in links where link.isOpen {
+            guard let quality = quality(of: link, at: time) else { continue }
+            let band = CallControl.band(mos: quality.mos)
+            guard qualityBands[link.index] != band else { continue }
+            qualityBands[link.index] = band
+            var event = CallControl.Event("quality-changed", time: time, peer: link.peer.name)
+            event.mos = quality.mos
+            event.lossRatio = quality.lossRatio
+            event.quality = band
+            control?.post(event)
+        }
+    }
+
+    private func peerStats(at time: Double) -> [CallControl.PeerStats] {
+        links.map { link in
+            CallControl.PeerStats(peer: link.peer.name, packetsReceived: link.audio.packetsReceived,
+                                  packetsLost: link.audio.statistics.packetsLost, jitter: link.audio.statistics.jitter,
+                                  roundTripTime: link.rtcp.statistics.roundTripTime, mos: quality(of: link, at: time)?.mos,
+                                  framesDecoded: link.video?.framesDecoded, open: link.isOpen)
+        }
     }
 
     private func progressLine(at seconds: Double) -> String {
@@ -347,11 +440,7 @@ public final class DirectCall {
             stats.roundTripTime = rtt
             remote.append(stats)
         }
-        let quality = links.first(where: \.isOpen).flatMap { link in
-            link.audio.callQuality(
-                oneWayDelayMilliseconds: (link.rtcp.statistics.roundTripTime ?? 0) * 500 + Double(options.opus.frameDurationMilliseconds) + 6.5,
-                bitrate: time > 0 ? Double(link.audio.bytesReceived * 8) / time : 32_000)
-        }
+        let quality = links.first(where: { $0.isOpen }).flatMap { self.quality(of: $0, at: time) }
         return StatsSample(timestamp: time, inboundAudio: links.compactMap { $0.audio.inboundStats() },
                            inboundVideo: links.compactMap { link in
                                link.video?.inboundStats(width: link.remoteVideoSize.width, height: link.remoteVideoSize.height)
