@@ -142,4 +142,45 @@ struct CallControlTests {
         #expect(before > 0.1 && after > 0.1, "tone RMS \(before), \(after)")
         #expect(during < 0.02, "RMS while muted: \(during)")
     }
+
+    @Test("--control stdio: commands on standard input, only JSON events on standard output, the human lines on standard error")
+    func stdioControl() async throws {
+        let (cli, relay, alice, bob, bobID) = try CallCommandTests.contacts()
+        defer { withExtendedLifetime(relay) { cli.remove() } }
+        let bobOut = cli.root.appendingPathComponent("bob-out").path
+        let common = ["--duration", "30", "--local-address", "127.0.0.1"]
+        let listener = CallCommandTests.Background(["listen", "--auto-answer", "--once", "--idle-timeout", "40", "--out", bobOut] + common, bob)
+        try await Task.sleep(for: .milliseconds(500))
+        let process = Process()
+        process.executableURL = try ParleyExecutable.url()
+        process.arguments = ["call", bobID, "--out", cli.root.appendingPathComponent("alice-out").path, "--control", "stdio"] + common
+        process.environment = ProcessInfo.processInfo.environment.merging(alice) { $1 }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // The first event: joined. Then hang up.
+        var collected = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while !String(decoding: collected, as: UTF8.self).contains("\"joined\""), Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            collected += chunk
+        }
+        input.fileHandleForWriting.write(Data(#"{"command": "hangup", "id": "bye"}"#.utf8 + [0x0A]))
+        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        collected += output.fileHandleForReading.readDataToEndOfFile()
+        let human = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = try await listener.wait()
+        let lines = String(decoding: collected, as: UTF8.self).split(separator: "\n")
+        let events = lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        #expect(process.terminationStatus == 0, "\(human)")
+        #expect(events.count == lines.count, "standard output holds only JSON events: \(lines)")
+        #expect(events.map { $0["event"] as? String ?? "" } .contains("joined"))
+        #expect(events.contains { $0["event"] as? String == "hanging-up" && $0["id"] as? String == "bye" }, "\(events)")
+        #expect(events.last?["event"] as? String == "ended", "\(events)")
+        #expect(human.contains("Compare these words with your contact"), "the human lines go to standard error: \(human)")
+    }
 }
