@@ -92,7 +92,7 @@ let package = Package(
         // Runs the `parley` executable (built by `swift build --build-tests`) as a subprocess.
         .testTarget(name: "ParleyCLITests", dependencies: [
             "ParleyEngine", "ParleyCodecs", "ParleyMedia", "ParleyCore", "ParleyNetwork", "ParleyTestSupport", "ParleyContacts",
-            "ParleyRelay", "ParleySecurity", "ParleyConference", "ParleyMetrics",
+            "ParleyRelay", "ParleySecurity", "ParleyConference", "ParleyMetrics", "ParleyCLI",
         ]),
     ]
 )

@@ -95,7 +95,8 @@ enum DirectCallRunner {
         network.start()
         defer { network.stop() }
         let link = DirectCallPeer.oneToOne(name: peer, transport: ice.transport, remote: remote, schedule: call.schedule, suite: options.suite)
-        try media(peers: [link], local: local, options: options, startedAt: startedAt, control: control)
+        try media(peers: [link], local: local, options: options, startedAt: startedAt, control: control,
+                  sas: call.shortAuthenticationString.words.joined(separator: " "))
         network.stop()  // its thread seals on the same channel: stopped before this thread seals
         try? signaling.send(SignalingMessage(kind: .hangup))
     }
@@ -103,9 +104,10 @@ enum DirectCallRunner {
     /// Runs the media with `peers` (connected) and writes and prints the report.
     /// `joining`: peers whose path came up since (a group call), polled during the call.
     static func media(peers: [DirectCallPeer], local: LocalMedia, options: DirectCallOptions, startedAt: Date,
-                      control: CallControl? = nil, joining: @escaping () -> [DirectCallPeer] = { [] }) throws {
+                      control: CallControl? = nil, sas: String? = nil, joining: @escaping () -> [DirectCallPeer] = { [] }) throws {
         let media = try DirectCall(peers: peers, localAudioSSRC: local.audioSSRC, localVideoSSRC: local.videoSSRC, options: options)
-        let report = try media.run(joining: joining, control: control, progress: { print($0) },
+        let panel = CallPanel(sas: sas)
+        let report = try media.run(joining: joining, control: control, progress: { panel.show($0) },
                                    stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         if let first = report.firstAudioPlayedAfter {
             print("First audio played \(String(format: "%.0f", (first + Date().timeIntervalSince(startedAt) - report.callSeconds) * 1000)) ms after the start.")

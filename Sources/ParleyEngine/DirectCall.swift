@@ -216,7 +216,7 @@ public final class DirectCall {
     /// `control`: commands taken between iterations (mute, hold, hangup, stats, …), events
     /// posted as they happen (joined, left, speaking, quality-changed, ended).
     public func run(stop: () -> Bool = { false }, joining: () -> [DirectCallPeer] = { [] }, control: CallControl? = nil,
-                    progress: (String) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
+                    progress: (DirectCallProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
         let base = clock()
         self.base = base
         self.control = control
@@ -310,7 +310,7 @@ public final class DirectCall {
                 } else {
                     try mixer.withOutput(for: 0) { try writer.write($0) }
                 }
-                if control != nil { try followSpeaker(now: now) }
+                try followSpeaker(now: now)
                 nextPull += 0.020
             }
             for link in links where link.isOpen {
@@ -335,7 +335,7 @@ public final class DirectCall {
                 nextQuality += 1
             }
             if now >= nextLine {
-                progress(progressLine(at: now - base))
+                progress(snapshot(at: now - base, muted: muted, held: held))
                 nextLine += 1
             }
             if let recorder, now >= nextStats {
@@ -416,18 +416,18 @@ public final class DirectCall {
         }
     }
 
-    private func progressLine(at seconds: Double) -> String {
-        var line = String(format: "%5.1f s  sent %d", seconds, sendAudio.framesEncoded)
-        if sendVideo != nil { line += String(format: " + %d video frames", sendVideo?.framesEncoded ?? 0) }
-        for link in links {
-            let s = link.audio.statistics
-            if links.count > 1 { line += "  | \(link.peer.name):" }
-            if !link.isOpen { line += " gone"; continue }
-            line += String(format: "  received %d  lost %d  jitter %.1f ms  RTT %@", link.audio.packetsReceived, s.packetsLost,
-                           s.jitter * 1000, link.rtcp.statistics.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) } ?? "-")
-            if let video = link.video { line += "  video \(video.framesDecoded) frames" }
-        }
-        return line
+    private func snapshot(at seconds: Double, muted: Bool, held: Bool) -> DirectCallProgress {
+        let speaker = speakers.activeSpeaker
+        return DirectCallProgress(
+            seconds: seconds, audioFramesSent: sendAudio.framesEncoded, videoFramesSent: sendVideo?.framesEncoded, muted: muted, held: held,
+            peers: links.map { link in
+                DirectCallProgress.Peer(
+                    name: link.peer.name, open: link.isOpen, packetsReceived: link.audio.packetsReceived,
+                    packetsLost: link.audio.statistics.packetsLost, jitter: link.audio.statistics.jitter,
+                    roundTripTime: link.rtcp.statistics.roundTripTime, mos: quality(of: link, at: seconds)?.mos,
+                    bytesReceived: link.audio.bytesReceived + (link.video?.bytesReceived ?? 0), bytesSent: link.transport.bytesSent,
+                    framesDecoded: link.video?.framesDecoded, speaking: link.isOpen && speaker == link.index + 1)
+            })
     }
 
     /// One stats sample: each peer's cumulative webrtc-stats, the round trips, and the
