@@ -58,19 +58,32 @@ final class ALSAStreamState: @unchecked Sendable {
     }
 
     /// Device thread, after each transfer: `total` device frames so far at monotonic `now`.
+    ///
+    /// The estimate is the least-squares slope of frames against time since the anchor
+    /// (after a warm-up while the buffer fills): a thread that wakes late now and then
+    /// moves a point, not the slope. Sums are kept incrementally, nothing is allocated.
     func noteProgress(total: Int, now: Double) {
         if started < 0 { started = now; return }
         if anchorTime < 0 {
-            if now - started >= warmup { anchorTime = now; anchorFrames = total }
+            if now - started >= warmup {
+                anchorTime = now
+                anchorFrames = total
+                n = 0; st = 0; sf = 0; stt = 0; stf = 0
+            }
             return
         }
-        let span = now - anchorTime
-        guard span >= minimumSpan else { return }
-        // The mean rate since the anchor: every period's timing error cancels except the
-        // first and the last, so the estimate sharpens as 1/span.
-        let ratio = Double(total - anchorFrames) / span / nominalRate
-        ratioBits.store(ratio.bitPattern, ordering: .relaxed)
+        let t = now - anchorTime
+        let f = Double(total - anchorFrames)
+        n += 1; st += t; sf += f; stt += t * t; stf += t * f
+        guard t >= minimumSpan, n >= 8 else { return }
+        let denominator = n * stt - st * st
+        guard denominator > 0 else { return }
+        let framesPerSecond = (n * stf - st * sf) / denominator
+        ratioBits.store((framesPerSecond / nominalRate).bitPattern, ordering: .relaxed)
     }
+
+    // Regression sums since the anchor (device thread only).
+    private var n = 0.0, st = 0.0, sf = 0.0, stt = 0.0, stf = 0.0
 
     /// Device thread: after an xrun the device restarted; measure afresh (keep the last estimate).
     func restartClockEstimate() {
