@@ -147,6 +147,11 @@ final class ALSAPCM {
         snd_pcm_writei(pcm, buffer, snd_pcm_uframes_t(frames))
     }
 
+    /// Makes the device ready to run (again, after a stop); 0 or a negative errno.
+    func prepare() -> Int32 {
+        snd_pcm_prepare(pcm)
+    }
+
     /// Stops the device: drops what is queued, or lets it play out.
     func stop(drain: Bool) {
         if drain { _ = snd_pcm_drain(pcm) } else { _ = snd_pcm_drop(pcm) }

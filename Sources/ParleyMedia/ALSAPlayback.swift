@@ -123,6 +123,12 @@ public final class ALSAPlayback: @unchecked Sendable {
         }
 
         func run() {
+            let err = pcm.prepare() // a no-op on a fresh stream; needed after a stop
+            if err < 0 {
+                state.markLost("the device cannot be prepared: \(ALSAPCM.message(err))")
+                running.store(false, ordering: .releasing)
+                return
+            }
             pcm.startPacing()
             var draining = false
             while true {

@@ -89,8 +89,23 @@ private typealias D = ALSATestDevices
         usleep(2_600_000)
         let ratio = try #require(capture.clockRatio)
         capture.stop()
+        print("ALSA capture clock ratio (paced at 1.0): \(ratio)")
         #expect(abs(ratio - 1) < 0.004, "measured \(ratio)")
         #expect(capture.stats.deviceFrames > 100_000)
+    }
+
+    /// A stream stopped and started again captures again (the device is prepared anew).
+    @Test func restartsAfterStop() throws {
+        let devices = try D()
+        let capture = try ALSACapture(device: D.device("null"), configuration: devices.configuration())
+        try capture.start()
+        #expect(D.wait(2) { capture.stats.deviceFrames > 4_800 })
+        capture.stop()
+        let before = capture.stats.deviceFrames
+        try capture.start()
+        #expect(D.wait(2) { capture.stats.deviceFrames > before + 4_800 })
+        capture.stop()
+        #expect(!capture.isLost)
     }
 
     /// When nobody reads, the ring fills and the surplus is counted as overflow, not blocked on.

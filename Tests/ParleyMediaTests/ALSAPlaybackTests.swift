@@ -88,6 +88,7 @@ private typealias D = ALSATestDevices
         usleep(2_600_000)
         let ratio = try #require(playback.clockRatio)
         playback.stop()
+        print("ALSA playback clock ratio (paced at 1.01): \(ratio)")
         #expect(abs(ratio - 1.01) < 0.004, "measured \(ratio)")
         #expect(playback.stats.xruns == 0)
     }
