@@ -64,6 +64,25 @@ private typealias D = ALSATestDevices
         #expect(quietWindows == 0)
     }
 
+    /// `stop(drain: true)` plays what is queued before stopping; at 48 kHz S16_LE nothing
+    /// is resampled, so the file holds the queued samples exactly (to 16-bit rounding).
+    @Test func stopWithDrainPlaysWhatIsQueued() throws {
+        let devices = try D()
+        let tone = MediaTestHelpers.sine(frequency: 750, rate: 48_000, frames: 14_400) // 0.3 s
+        do {
+            let playback = try ALSAPlayback(device: D.device("parley_out"), configuration: devices.configuration(ringMilliseconds: 500))
+            #expect(tone.withUnsafeBufferPointer { playback.write($0) } == 14_400)
+            try playback.start()
+            playback.stop(drain: true)
+            #expect(playback.queuedFrames == 0)
+            #expect(playback.stats.engineFrames == 14_400)
+        }
+        let samples = try D.readS16(devices.outPath)
+        #expect(samples.count == 14_400) // 30 whole periods: no silence padded after
+        let played = Array(samples.prefix(14_400))
+        #expect(zip(played, tone).allSatisfy { abs($0 - $1) < 1.0 / 16_000 })
+    }
+
     /// The device fails for good mid-stream (`file` plugin writing to /dev/full: -EIO):
     /// the stream says it is lost and why, its thread ends, writes are discarded.
     @Test func aDeviceThatFailsIsMarkedLostAndTheMediaSideGoesOn() throws {
