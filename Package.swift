@@ -40,7 +40,9 @@ let package = Package(
         .target(name: "ParleyNetwork", dependencies: [
             "ParleyCore", "CNice", .product(name: "Atomics", package: "swift-atomics"),
         ]),
-        .target(name: "ParleyMedia", dependencies: ["ParleyCore", "CSpeexDSP", "CALSA"]),
+        .target(name: "ParleyMedia", dependencies: [
+            "ParleyCore", "CSpeexDSP", "CALSA", .product(name: "Atomics", package: "swift-atomics"),
+        ]),
 
         // Profile, invitations, contacts and their durable, encrypted store (control plane).
         .target(name: "ParleyContacts", dependencies: ["ParleyCore", "ParleySecurity"]),

@@ -32,6 +32,21 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     case corrupt(path: String, reason: String)
     /// A caller passed a value outside the accepted range.
     case invalidParameter(String)
+    /// An `alsa:NAME` device string that cannot name an ALSA PCM.
+    case invalidALSADeviceName(name: String, reason: String)
+    /// ALSA knows no PCM by that name (or its card is absent).
+    case alsaDeviceNotFound(device: String, detail: String)
+    /// The PCM exists but another program holds it.
+    case alsaDeviceBusy(device: String)
+    /// The PCM exists but this user may not open it.
+    case alsaPermissionDenied(device: String)
+    /// The device cannot do what Parley asked: a sample format, a channel count, a rate,
+    /// interleaved access. `what` names the parameter, `offered` what the device offers.
+    case alsaUnsupported(device: String, what: String, requested: String, offered: String)
+    /// An extra ALSA configuration file (asoundrc) could not be read or parsed.
+    case alsaConfiguration(path: String, detail: String)
+    /// Any other ALSA call failed.
+    case alsaFailed(device: String, call: String, detail: String)
 
     public var description: String {
         switch self {
@@ -64,6 +79,20 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
             return "\(path): file is damaged (\(reason)); re-create the file"
         case .invalidParameter(let message):
             return "invalid parameter: \(message)"
+        case .invalidALSADeviceName(let name, let reason):
+            return "\"\(name)\" is not an ALSA device (\(reason)); write alsa:NAME, e.g. alsa:default, alsa:hw:1,0, alsa:plughw:CARD=PCH,DEV=0 (names are listed by `aplay -L` and `arecord -L`)"
+        case .alsaDeviceNotFound(let device, let detail):
+            return "no ALSA device '\(device)': \(detail); check `aplay -L` (playback) or `arecord -L` (capture) for the names on this machine, and `aplay -l` for the cards"
+        case .alsaDeviceBusy(let device):
+            return "ALSA device '\(device)' is busy: another program is using it; close that program (see `fuser -v /dev/snd/*`), or use a shared device such as alsa:default or alsa:dmix"
+        case .alsaPermissionDenied(let device):
+            return "ALSA device '\(device)': permission denied; add your user to the 'audio' group (sudo usermod -aG audio $USER, then log in again)"
+        case .alsaUnsupported(let device, let what, let requested, let offered):
+            return "ALSA device '\(device)' does not support \(what) \(requested) (it offers \(offered)); choose a supported value, or use the plughw: form of the device (alsa:plughw:…) so ALSA converts"
+        case .alsaConfiguration(let path, let detail):
+            return "\(path): cannot use this ALSA configuration (\(detail)); check its syntax against the asoundrc documentation (https://www.alsa-project.org/wiki/Asoundrc)"
+        case .alsaFailed(let device, let call, let detail):
+            return "ALSA device '\(device)': \(call) failed (\(detail)); check the device with `aplay -D \(device) -v /dev/zero` or `arecord -D \(device) -v -d 1 /dev/null`"
         }
     }
 }

@@ -97,3 +97,10 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension MediaTestHelpers {
+    /// A fresh scratch directory.
+    static func scratchDirectoryURL(_ label: String) throws -> URL {
+        try Fixtures.scratchDirectory(label)
+    }
+}
