@@ -32,6 +32,12 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     case corrupt(path: String, reason: String)
     /// A caller passed a value outside the accepted range.
     case invalidParameter(String)
+    /// An audio-processing setting (`AudioProcessing`) outside its accepted range.
+    case invalidAudioProcessing(setting: String, value: String, accepted: String)
+    /// An audio frame handed to the echo canceller or preprocessor has the wrong length.
+    case audioFrameSizeMismatch(buffer: String, expected: Int, got: Int, sampleRate: Int)
+    /// An audio frame holds a NaN or infinite sample.
+    case nonFiniteSample(buffer: String, index: Int)
 
     public var description: String {
         switch self {
@@ -64,6 +70,14 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
             return "\(path): file is damaged (\(reason)); re-create the file"
         case .invalidParameter(let message):
             return "invalid parameter: \(message)"
+        case .invalidAudioProcessing(let setting, let value, let accepted):
+            return "audio processing: \(setting) \(value) is not accepted (\(accepted)); fix the setting or start from AudioProcessing.device / .file"
+        case .audioFrameSizeMismatch(let buffer, let expected, let got, let sampleRate):
+            let tenths = expected * 10_000 / max(sampleRate, 1)
+            let ms = tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
+            return "audio processing: the \(buffer) frame has \(got) samples but the processor was set up for \(expected)-sample frames (\(ms) ms at \(sampleRate) Hz); pass exactly one mono frame of that size per call, re-chunking the stream if needed"
+        case .nonFiniteSample(let buffer, let index):
+            return "audio processing: sample \(index) of the \(buffer) frame is NaN or infinite; the stage that produced it (decoder, mixer, file) is faulty; clean or drop the frame before processing"
         }
     }
 }
