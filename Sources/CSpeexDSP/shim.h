@@ -44,15 +44,6 @@ static inline int parley_speex_preprocess_set_agc_decrement(SpeexPreprocessState
 static inline int parley_speex_preprocess_get_agc_gain(SpeexPreprocessState *st, spx_int32_t *db) {
     return speex_preprocess_ctl(st, SPEEX_PREPROCESS_GET_AGC_GAIN, db);
 }
-static inline int parley_speex_preprocess_set_vad(SpeexPreprocessState *st, spx_int32_t on) {
-    return speex_preprocess_ctl(st, SPEEX_PREPROCESS_SET_VAD, &on);
-}
-static inline int parley_speex_preprocess_set_prob_start(SpeexPreprocessState *st, spx_int32_t percent) {
-    return speex_preprocess_ctl(st, SPEEX_PREPROCESS_SET_PROB_START, &percent);
-}
-static inline int parley_speex_preprocess_set_prob_continue(SpeexPreprocessState *st, spx_int32_t percent) {
-    return speex_preprocess_ctl(st, SPEEX_PREPROCESS_SET_PROB_CONTINUE, &percent);
-}
 static inline int parley_speex_preprocess_get_prob(SpeexPreprocessState *st, spx_int32_t *percent) {
     return speex_preprocess_ctl(st, SPEEX_PREPROCESS_GET_PROB, percent);
 }

@@ -5,7 +5,11 @@ import CSpeexDSP
 /// it, suppression of the echo the canceller left (residual echo).
 ///
 /// `process` works in place on one frame and returns whether the frame holds voice, for
-/// Opus DTX. speexdsp applies the residual echo suppression only as part of noise
+/// Opus DTX: a voice segment starts when speexdsp's speech probability for the frame
+/// exceeds `vadProbabilityStart` and goes on while it exceeds `vadProbabilityContinue`.
+/// (This is speexdsp's own VAD rule, applied here to the probability it computes for every
+/// frame, so that enabling its VAD, which prints a warning on stderr, is not needed.)
+/// speexdsp applies the residual echo suppression only as part of noise
 /// suppression, so it needs `noiseSuppression` on.
 ///
 /// Buffers are allocated at init: `process` does no heap allocation. Not thread-safe:
@@ -19,6 +23,7 @@ public final class AudioPreprocessor {
     public let echoCanceller: EchoCanceller?
     private let state: OpaquePointer
     private let frame16: UnsafeMutableBufferPointer<Int16>
+    private var inVoiceSegment = false
 
     /// - Parameters:
     ///   - configuration: `noiseSuppression`, `automaticGainControl`, `voiceActivityDetection`
@@ -59,11 +64,6 @@ public final class AudioPreprocessor {
             _ = parley_speex_preprocess_set_agc_level(state, c.agcLevel)
             _ = parley_speex_preprocess_set_agc_max_gain(state, Int32(c.agcMaxGainDecibels))
         }
-        if c.voiceActivityDetection {
-            _ = parley_speex_preprocess_set_vad(state, 1)
-            _ = parley_speex_preprocess_set_prob_start(state, Int32(c.vadProbabilityStart))
-            _ = parley_speex_preprocess_set_prob_continue(state, Int32(c.vadProbabilityContinue))
-        }
         if let aec = echoCanceller {
             _ = parley_speex_preprocess_set_echo_state(state, aec.state)
             _ = parley_speex_preprocess_set_echo_suppress(state, Int32(-c.echoSuppressionDecibels))
@@ -84,8 +84,8 @@ public final class AudioPreprocessor {
     public func process(_ frame: UnsafeMutableBufferPointer<Int16>) throws -> Bool {
         guard frame.count == frameSize else { throw mismatch(frame.count) }
         guard let base = frame.baseAddress else { return true }
-        let voice = speex_preprocess_run(state, base) != 0
-        return configuration.voiceActivityDetection ? voice : true
+        _ = speex_preprocess_run(state, base)
+        return voiceDecision()
     }
 
     /// Float version of `process` (samples in -1...1, values beyond saturate).
@@ -95,9 +95,9 @@ public final class AudioPreprocessor {
     public func process(_ frame: UnsafeMutableBufferPointer<Float>) throws -> Bool {
         guard frame.count == frameSize else { throw mismatch(frame.count) }
         try PCM16.convert(UnsafeBufferPointer(frame), into: frame16, buffer: "capture")
-        let voice = speex_preprocess_run(state, frame16.baseAddress) != 0
+        _ = speex_preprocess_run(state, frame16.baseAddress)
         PCM16.convert(UnsafeBufferPointer(frame16), into: frame)
-        return configuration.voiceActivityDetection ? voice : true
+        return voiceDecision()
     }
 
     /// Array version of the Float `process`.
@@ -125,6 +125,15 @@ public final class AudioPreprocessor {
         var db: Int32 = 0
         _ = parley_speex_preprocess_get_agc_gain(state, &db)
         return Int(db)
+    }
+
+    /// speexdsp's VAD rule with hysteresis, on the last frame's speech probability.
+    private func voiceDecision() -> Bool {
+        guard configuration.voiceActivityDetection else { return true }
+        let percent = speechProbability
+        inVoiceSegment = percent > configuration.vadProbabilityStart
+            || (inVoiceSegment && percent > configuration.vadProbabilityContinue)
+        return inVoiceSegment
     }
 
     private func mismatch(_ count: Int) -> MediaError {

@@ -48,10 +48,11 @@ private typealias S = AudioTestSignals
         #expect(abs(speechChange) <= 3, "speech changed by \(speechChange) dB")
     }
 
-    @Test("VAD: noise-only frames mostly say no voice, speech frames mostly say voice")
-    func voiceActivity() throws {
+    @Test("VAD (with and without noise suppression): noise-only frames mostly say no voice, speech frames mostly say voice",
+          arguments: [true, false])
+    func voiceActivity(noiseSuppression: Bool) throws {
         let (clean, noisy, _) = try Self.speechInNoise(noiseDBFS: -60)
-        let preprocessor = try AudioPreprocessor(configuration: Self.only(ns: true, vad: true))
+        let preprocessor = try AudioPreprocessor(configuration: Self.only(ns: noiseSuppression, vad: true))
         let voice = try S.preprocess(preprocessor, noisy).voice
         let (speechFrames, silenceFrames) = Self.labels(clean)
         // Leave out the first second (the noise estimate starts from nothing) and the 100 ms
@@ -61,7 +62,7 @@ private typealias S = AudioTestSignals
         let silence = silenceFrames.filter { index in index >= 100 && !(1...10).contains { speechSet.contains(index - $0) } }
         let speechTrue = Double(speechFrames.filter { voice[$0] }.count) / Double(speechFrames.count)
         let silenceTrue = Double(silence.filter { voice[$0] }.count) / Double(silence.count)
-        print("AudioPreprocessor VAD: voice in \(String(format: "%.0f", speechTrue * 100)) % of \(speechFrames.count) speech frames, \(String(format: "%.0f", silenceTrue * 100)) % of \(silence.count) noise-only frames")
+        print("AudioPreprocessor VAD (NS \(noiseSuppression ? "on" : "off")): voice in \(String(format: "%.0f", speechTrue * 100)) % of \(speechFrames.count) speech frames, \(String(format: "%.0f", silenceTrue * 100)) % of \(silence.count) noise-only frames")
         #expect(speechFrames.count > 300 && silence.count > 200)
         #expect(speechTrue >= 0.8, "voice found in only \(speechTrue) of speech frames")
         #expect(silenceTrue <= 0.1, "voice found in \(silenceTrue) of noise-only frames")
