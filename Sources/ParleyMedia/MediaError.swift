@@ -47,6 +47,12 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     case alsaConfiguration(path: String, detail: String)
     /// Any other ALSA call failed.
     case alsaFailed(device: String, call: String, detail: String)
+    /// An audio-processing setting (`AudioProcessing`) outside its accepted range.
+    case invalidAudioProcessing(setting: String, value: String, accepted: String)
+    /// An audio frame handed to the echo canceller or preprocessor has the wrong length.
+    case audioFrameSizeMismatch(buffer: String, expected: Int, got: Int, sampleRate: Int)
+    /// An audio frame holds a NaN or infinite sample.
+    case nonFiniteSample(buffer: String, index: Int)
 
     public var description: String {
         switch self {
@@ -93,6 +99,14 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
             return "\(path): cannot use this ALSA configuration (\(detail)); check its syntax against the asoundrc documentation (https://www.alsa-project.org/wiki/Asoundrc)"
         case .alsaFailed(let device, let call, let detail):
             return "ALSA device '\(device)': \(call) failed (\(detail)); check the device with `aplay -D \(device) -v /dev/zero` or `arecord -D \(device) -v -d 1 /dev/null`"
+        case .invalidAudioProcessing(let setting, let value, let accepted):
+            return "audio processing: \(setting) \(value) is not accepted (\(accepted)); fix the setting or start from AudioProcessing.device / .file"
+        case .audioFrameSizeMismatch(let buffer, let expected, let got, let sampleRate):
+            let tenths = expected * 10_000 / max(sampleRate, 1)
+            let ms = tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
+            return "audio processing: the \(buffer) frame has \(got) samples but the processor was set up for \(expected)-sample frames (\(ms) ms at \(sampleRate) Hz); pass exactly one mono frame of that size per call, re-chunking the stream if needed"
+        case .nonFiniteSample(let buffer, let index):
+            return "audio processing: sample \(index) of the \(buffer) frame is NaN or infinite; the stage that produced it (decoder, mixer, file) is faulty; clean or drop the frame before processing"
         }
     }
 }
