@@ -3,8 +3,14 @@ import Testing
 
 @Suite("Bandwidth estimator (delay + loss + probes)")
 struct BandwidthEstimatorTests {
-    @Test("A probe whose packets arrive at its send rate raises the target; the next waits the interval")
-    func probeRaises() throws {
+    static func feedback(base: UInt16, spacing: Double, count: Int) -> RTCPTransportFeedback {
+        let units = Int16(spacing / RTCPTransportFeedback.receiveDeltaUnit)
+        return RTCPTransportFeedback(senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: base, referenceTime: 1,
+                                     feedbackPacketCount: 0, packetDeltas: Array(repeating: units, count: count))
+    }
+
+    @Test("A probe the link fully carries raises the target and is repeated at once; a limited one waits the interval")
+    func probes() throws {
         var configuration = BandwidthEstimator.Configuration()
         configuration.startRate = 100_000
         var bwe = BandwidthEstimator(configuration: configuration)
@@ -15,13 +21,22 @@ struct BandwidthEstimatorTests {
         for i in 0..<probe.packets {
             bwe.onPacketSent(sequenceNumber: UInt16(i), size: probe.packetSize, at: Double(i) * spacing, probeCluster: probe.id)
         }
-        let tooSoon = bwe.probe(at: 0.5)
-        #expect(tooSoon == nil)
-        let units = Int16(spacing / RTCPTransportFeedback.receiveDeltaUnit)
-        let feedback = RTCPTransportFeedback(senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 0, referenceTime: 1,
-                                             feedbackPacketCount: 0, packetDeltas: Array(repeating: units, count: probe.packets))
-        let target = bwe.onFeedback(feedback, at: 0.2)
+        let inFlight = bwe.probe(at: 0.1)
+        #expect(inFlight == nil)
+        let target = bwe.onFeedback(Self.feedback(base: 0, spacing: spacing, count: probe.packets), at: 0.2)
         #expect(abs(target - 200_000) < 1000)
+        // Carried at its full rate: the next follows now, at twice the new target.
+        let again = bwe.probe(at: 0.2)
+        let second = try #require(again)
+        #expect(abs(second.rate - 400_000) < 2000)
+        let fast = Double(second.packetSize * 8) / second.rate
+        for i in 0..<second.packets {
+            bwe.onPacketSent(sequenceNumber: UInt16(6 + i), size: second.packetSize, at: 0.2 + Double(i) * fast, probeCluster: second.id)
+        }
+        // The link delivers it at only 200 kbit/s: no raise, and the interval applies.
+        let limited = bwe.onFeedback(Self.feedback(base: 6, spacing: spacing, count: second.packets), at: 0.5)
+        #expect(limited > 190_000 && limited < 210_000)  // AIMD may add its few %, not the probe
+        #expect(try #require(bwe.lastProbeResult) < 200_000)
         let waiting = bwe.probe(at: 1.0)
         #expect(waiting == nil)
         let next = bwe.probe(at: 2.5)
