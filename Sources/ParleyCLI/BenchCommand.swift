@@ -230,7 +230,9 @@ struct BenchCommand: ParsableCommand {
     private func runBandwidth() throws {
         let report: BandwidthBenchmark.Report
         do {
-            report = try BandwidthBenchmark.run(quick ? .quick : BandwidthBenchmark.Parameters())
+            var parameters = quick ? BandwidthBenchmark.Parameters.quick : BandwidthBenchmark.Parameters()
+            parameters.recordTimeline = output != nil  // the 100 ms timeline goes with the JSON file
+            report = try BandwidthBenchmark.run(parameters)
         } catch {
             standardError("parley: error: the bandwidth benchmark failed: \(error)")
             throw ExitCode.failure
@@ -238,8 +240,8 @@ struct BenchCommand: ParsableCommand {
         try publish(report) {
             print("parley bench --bwe: send-side bandwidth estimation (TWCC feedback, trendline + AIMD, loss-based, probes)")
             print("link: \(report.profile); \(Int(report.stepDuration)) s per step, feedback every \(Int(report.feedbackIntervalMs)) ms, virtual clock, seed \(report.seed)")
-            print("converged: send rate (500 ms windows) within [\(report.convergenceBand[0]), \(report.convergenceBand[1])] x capacity until the step ends; "
-                + "util: delivered / capacity after convergence; delay: queueing (one-way - base - serialization)")
+            print("converged: send rate (1 s windows) within [\(report.convergenceBand[0]), \(report.convergenceBand[1])] x capacity until the step ends; "
+                + "util: delivered / capacity after convergence; delay: queueing (one-way - base - serialization), steady = from convergence on")
             print("")
             print(BandwidthBenchmark.table(report), terminator: "")
             print("")

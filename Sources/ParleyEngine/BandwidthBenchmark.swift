@@ -12,8 +12,8 @@ import ParleyRTP
 /// - Receiver: every `feedbackInterval` a transport-wide feedback (serialized and parsed as
 ///   RTCP) covering the packets since the last one; it reaches the sender after the base delay.
 ///
-/// Per step: convergence = the first time after the step from which the send rate (500 ms
-/// windows, every 100 ms) stays within [`lowerBand`, `upperBand`] × capacity until the step
+/// Per step: convergence = the end of the first 1 s window (windows every 100 ms) after
+/// which the windowed send rate stays within [`lowerBand`, `upperBand`] × capacity until the step
 /// ends (nil: never); utilisation = bits delivered / (capacity × time) from convergence
 /// (from the step start when it never converged) to the step end; queueing delay = one-way
 /// delay − base delay − the packet's own serialization at the cap, over every packet sent
@@ -28,10 +28,14 @@ public enum BandwidthBenchmark {
         public var feedbackInterval = 0.05
         public var startRate = 100_000.0
         public var seed: UInt64 = 1
-        public var lowerBand = 0.8
-        public var upperBand = 1.1
+        public var lowerBand = 0.85
+        public var upperBand = 1.15
+        /// The send-rate averaging window for convergence.
+        public var rateWindow = 1.0
         public var convergenceGoal = 5.0
         public var delayGoal = 0.1
+        /// Also return a sample every 100 ms (time, target, send rate, queueing delay).
+        public var recordTimeline = false
 
         public init() {}
         public static var quick: Parameters {
@@ -51,6 +55,9 @@ public enum BandwidthBenchmark {
         public var meanQueueingDelayMs: Double
         public var p95QueueingDelayMs: Double
         public var maxQueueingDelayMs: Double
+        /// The same over the packets sent from convergence on (the whole step if it never converged).
+        public var steadyMeanQueueingDelayMs: Double
+        public var steadyP95QueueingDelayMs: Double
         public var meanSendRateBitsPerSecond: Double
         public var meanTargetBitsPerSecond: Double
         public var packetsSent: Int
@@ -70,6 +77,8 @@ public enum BandwidthBenchmark {
         public var definitions: [String: String]
         public var steps: [Step]
         public var meetsGoal: Bool
+        /// With `recordTimeline`: [time s, target kbit/s, send rate kbit/s (500 ms window), queueing delay ms of the last packet sent].
+        public var timeline: [[Double]]?
     }
 
     private struct Sent {
@@ -195,31 +204,31 @@ public enum BandwidthBenchmark {
         for (index, capacity) in p.capacities.enumerated() {
             let start = Double(index) * p.stepDuration
             let end = start + p.stepDuration
-            // Send rate over 500 ms windows ending every 100 ms inside the step.
+            // Send rate over `rateWindow` windows ending every 100 ms inside the step.
             var samples: [(time: Double, rate: Double)] = []
-            var t = start + 0.5
+            var t = start + p.rateWindow
             var lo = 0
             while lo < sent.count, sent[lo].time < start { lo += 1 }
             while t <= end + 1e-9 {
                 var bits = 0
                 var i = lo
                 while i < sent.count, sent[i].time < t {
-                    if sent[i].time >= t - 0.5 { bits += sent[i].size * 8 }
+                    if sent[i].time >= t - p.rateWindow { bits += sent[i].size * 8 }
                     i += 1
                 }
-                samples.append((t, Double(bits) / 0.5))
+                samples.append((t, Double(bits) / p.rateWindow))
                 t += 0.1
             }
             var convergence: Double?
             for (i, sample) in samples.enumerated().reversed() {
                 let inBand = sample.rate >= p.lowerBand * capacity && sample.rate <= p.upperBand * capacity
                 if !inBand { break }
-                convergence = samples[i].time - 0.5 - start
+                convergence = samples[i].time - start
             }
-            if let c = convergence { convergence = max(0, c) }
-            let from = start + (convergence ?? 0)
+                        let from = start + (convergence ?? 0)
             var deliveredBits = 0
             var delays: [Double] = []
+            var steady: [Double] = []
             var lost = 0
             var count = 0
             var sentBits = 0
@@ -230,12 +239,17 @@ public enum BandwidthBenchmark {
                 sentBits += packet.size * 8
                 if let arrival = arrivals[i] {
                     let serialization = Double(packet.size * 8) / capacity
-                    delays.append(max(0, arrival - packet.time - p.baseDelay - serialization))
+                    let queueing = max(0, arrival - packet.time - p.baseDelay - serialization)
+                    delays.append(queueing)
+                    if packet.time >= from { steady.append(queueing) }
                 } else {
                     lost += 1
                 }
             }
             delays.sort()
+            steady.sort()
+            let steadyMean = steady.isEmpty ? 0 : steady.reduce(0, +) / Double(steady.count)
+            let steadyP95 = steady.isEmpty ? 0 : steady[min(steady.count - 1, Int(0.95 * Double(steady.count)))]
             let mean = delays.isEmpty ? 0 : delays.reduce(0, +) / Double(delays.count)
             let p95 = delays.isEmpty ? 0 : delays[min(delays.count - 1, Int(0.95 * Double(delays.count)))]
             let targets = targetSamples.filter { $0.time >= start && $0.time < end }.map(\.target)
@@ -245,6 +259,7 @@ public enum BandwidthBenchmark {
                 capacityBitsPerSecond: capacity, start: start, end: end, convergenceTime: convergence.map { ($0 * 10).rounded() / 10 },
                 utilisation: Double(deliveredBits) / (capacity * max(end - from, 1e-9)),
                 meanQueueingDelayMs: mean * 1000, p95QueueingDelayMs: p95 * 1000, maxQueueingDelayMs: (delays.last ?? 0) * 1000,
+                steadyMeanQueueingDelayMs: steadyMean * 1000, steadyP95QueueingDelayMs: steadyP95 * 1000,
                 meanSendRateBitsPerSecond: Double(sentBits) / p.stepDuration,
                 meanTargetBitsPerSecond: targets.isEmpty ? 0 : targets.reduce(0, +) / Double(targets.count),
                 packetsSent: count, packetsLost: lost, probes: probes[index],
@@ -254,12 +269,36 @@ public enum BandwidthBenchmark {
             profile: text, seed: p.seed, stepDuration: p.stepDuration, feedbackIntervalMs: p.feedbackInterval * 1000,
             convergenceBand: [p.lowerBand, p.upperBand],
             definitions: [
-                "convergenceTime": "seconds from the step start until the send rate (500 ms windows, every 100 ms) enters [\(p.lowerBand), \(p.upperBand)] x capacity and stays there to the step end; absent if never",
+                "convergenceTime": "seconds from the step start until the send rate (\(p.rateWindow) s windows, every 100 ms) is within [\(p.lowerBand), \(p.upperBand)] x capacity from then (window end) to the step end; absent if never",
                 "utilisation": "bits delivered / (capacity x time), from convergence (or the step start) to the step end",
-                "queueingDelay": "one-way delay - base delay - the packet's serialization at the cap, every packet sent in the step",
+                "queueingDelay": "one-way delay - base delay - the packet's serialization at the cap, every packet sent in the step (steady: sent from convergence on)",
                 "goal": "converged within \(p.convergenceGoal) s and p95 queueing delay < \(Int(p.delayGoal * 1000)) ms",
             ],
-            steps: steps, meetsGoal: steps.allSatisfy(\.meetsGoal))
+            steps: steps, meetsGoal: steps.allSatisfy(\.meetsGoal), timeline: p.recordTimeline ? timeline(sent, arrivals, targetSamples, p) : nil)
+    }
+
+    private static func timeline(_ sent: [Sent], _ arrivals: [Double?], _ targets: [(time: Double, target: Double)], _ p: Parameters) -> [[Double]] {
+        var rows: [[Double]] = []
+        var index = 0
+        var t = 0.1
+        var windowStart = 0
+        let end = p.stepDuration * Double(p.capacities.count)
+        while t <= end + 1e-9 {
+            while index < sent.count, sent[index].time < t { index += 1 }
+            while windowStart < index, sent[windowStart].time < t - 0.5 { windowStart += 1 }
+            let bits = sent[windowStart..<index].reduce(0) { $0 + $1.size * 8 }
+            var delay = -1.0
+            var last = index - 1
+            while last >= 0, arrivals[last] == nil { last -= 1 }
+            if last >= 0, let arrival = arrivals[last] {
+                let capacity = p.capacities[min(p.capacities.count - 1, Int(sent[last].time / p.stepDuration))]
+                delay = (arrival - sent[last].time - p.baseDelay - Double(sent[last].size * 8) / capacity) * 1000
+            }
+            let target = targets[min(targets.count - 1, max(0, Int(t * 1000) - 1))].target
+            rows.append([(t * 10).rounded() / 10, (target / 100).rounded() / 10, Double(bits) / 0.5 / 1000, (delay * 10).rounded() / 10])
+            t += 0.1
+        }
+        return rows
     }
 
     /// The human-readable table.
@@ -269,13 +308,13 @@ public enum BandwidthBenchmark {
             let r = (v * scale).rounded() / scale
             return d == 0 ? String(Int(r)) : String(r)
         }
-        var lines = ["capacity   converged  util   mean delay  p95 delay  send rate  lost  probes  goal"]
+        var lines = ["capacity    converged  util   mean delay  p95 delay  steady p95  send rate  lost  probes  goal"]
         for s in report.steps {
             let cap = "\(Int(s.capacityBitsPerSecond / 1000)) kbit/s"
             let conv = s.convergenceTime.map { "\(f($0)) s" } ?? "never"
             lines.append([
                 cap.padding(11), conv.padding(10), f(s.utilisation, 2).padding(6), "\(f(s.meanQueueingDelayMs)) ms".padding(11),
-                "\(f(s.p95QueueingDelayMs)) ms".padding(10), "\(Int(s.meanSendRateBitsPerSecond / 1000)) kbit/s".padding(10),
+                "\(f(s.p95QueueingDelayMs)) ms".padding(10), "\(f(s.steadyP95QueueingDelayMs)) ms".padding(11), "\(Int(s.meanSendRateBitsPerSecond / 1000)) kbit/s".padding(10),
                 "\(s.packetsLost)".padding(5), "\(s.probes)".padding(7), s.meetsGoal ? "ok" : "MISSED",
             ].joined(separator: " "))
         }
