@@ -51,6 +51,14 @@ struct BenchCommand: ParsableCommand {
             and a fixed 200 ms buffer. Goal: at most 1.15× the oracle with late loss at most 1 %. \
             Deterministic; any build.
 
+            --bwe runs the bandwidth-estimation benchmark instead: a sender paced at the \
+            estimator's target (20 ms audio packets, 1200-byte video packets, probe clusters) \
+            through the emulator capped at 300 kbit/s, then 1 Mbit/s, then 500 kbit/s (20 s each, \
+            10 s with --quick; 250 ms drop-tail queue, 20 ms base delay), transport-wide feedback \
+            every 50 ms. Per step: convergence time, link utilisation, mean and p95 queueing \
+            delay. Goal: converged within 5 s, p95 queueing delay under 100 ms. Deterministic; \
+            any build.
+
             --setup measures call setup instead: real `parley call` and `parley listen \
             --auto-answer` processes on loopback (this executable, a `parley relay` it starts \
             on 127.0.0.1, two fresh profiles in a temporary directory), N rounds (--rounds, \
@@ -75,6 +83,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run the jitter-buffer benchmark (virtual clock, seeded traces) instead of the codec cases.")
     var jitter = false
 
+    @Flag(help: "Run the bandwidth-estimation benchmark (virtual clock, emulated cap stepping 300 kbit/s → 1 Mbit/s → 500 kbit/s).")
+    var bwe = false
+
     @Flag(help: "Run the mesh group-call benchmark (6-party audio at complexity 10 and 5, 4-party VP8 640x360) against the bare library calls.")
     var mesh = false
 
@@ -96,6 +107,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         if jitter { return try runJitter() }
+        if bwe { return try runBandwidth() }
         if mesh { return try runMesh() }
         if setup { return try runSetup() }
         let interactive = isatty(2) != 0
@@ -212,6 +224,30 @@ struct BenchCommand: ParsableCommand {
             table()
         }
         try writeOutput(data)
+    }
+
+    /// `--bwe`: the bandwidth estimator against a stepping cap, table or the JSON report.
+    private func runBandwidth() throws {
+        let report: BandwidthBenchmark.Report
+        do {
+            var parameters = quick ? BandwidthBenchmark.Parameters.quick : BandwidthBenchmark.Parameters()
+            parameters.recordTimeline = output != nil  // the 100 ms timeline goes with the JSON file
+            report = try BandwidthBenchmark.run(parameters)
+        } catch {
+            standardError("parley: error: the bandwidth benchmark failed: \(error)")
+            throw ExitCode.failure
+        }
+        try publish(report) {
+            print("parley bench --bwe: send-side bandwidth estimation (TWCC feedback, trendline + AIMD, loss-based, probes)")
+            print("link: \(report.profile); \(Int(report.stepDuration)) s per step, feedback every \(Int(report.feedbackIntervalMs)) ms, virtual clock, seed \(report.seed)")
+            print("converged: send rate (1 s windows) within [\(report.convergenceBand[0]), \(report.convergenceBand[1])] x capacity until the step ends; "
+                + "util: delivered / capacity after convergence; delay: queueing (one-way - base - serialization), steady = from convergence on")
+            print("")
+            print(BandwidthBenchmark.table(report), terminator: "")
+            print("")
+            print(report.meetsGoal ? "every step within the goal (converged within 5 s, p95 queueing delay < 100 ms)"
+                : "ABOVE GOAL: " + report.steps.filter { !$0.meetsGoal }.map { "\(Int($0.capacityBitsPerSecond / 1000)) kbit/s" }.joined(separator: ", "))
+        }
     }
 
     /// `--jitter`: the playout simulation, table or `{"jitter": [rows]}`.
