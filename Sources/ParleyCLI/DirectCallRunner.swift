@@ -2,14 +2,33 @@ import ArgumentParser
 import Foundation
 import ParleyContacts
 import ParleyEngine
+import ParleyMedia
 import ParleyNetwork
 import ParleyRelay
 import ParleySecurity
 
 /// The media options shared by `call` and `listen`.
 struct DirectMediaOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("WAV file to send (silence when absent or after its end).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("WAV file to send (silence when absent or after its end), or an ALSA capture device alsa:NAME (e.g. alsa:default, alsa:hw:1,0).",
+                               valueName: "FILE|alsa:NAME"))
     var audio: String?
+
+    @Option(help: ArgumentHelp("Also play what you hear on this ALSA device, e.g. alsa:default.", valueName: "alsa:NAME"))
+    var play: String?
+
+    @Option(name: .customLong("alsa-config"), help: ArgumentHelp(
+        "An extra asoundrc loaded on top of the system's ALSA configuration for these devices.", valueName: "FILE"))
+    var alsaConfig: String?
+
+    @Option(name: .customLong("alsa-clock"), help: ArgumentHelp(
+        "What paces the ALSA devices: device (a sound card; the default) or system (plugins that never block, such as ALSA's file and null).",
+        valueName: "device|system"))
+    var alsaClock: String = "device"
+
+    @Option(name: .customLong("audio-processing"), help: ArgumentHelp(
+        "Echo cancellation, noise suppression and AGC on the captured audio: auto (on for an ALSA microphone, off for a file), on, off.",
+        valueName: "auto|on|off"))
+    var audioProcessing: String = "auto"
 
     @Option(help: ArgumentHelp("Video to send as VP8 (Y4M, or IVF VP8/VP9); none when absent.", valueName: "FILE"))
     var video: String?
@@ -28,11 +47,27 @@ struct DirectMediaOptions: ParsableArguments {
 
     func directOptions() throws -> DirectCallOptions {
         guard duration > 0, duration.isFinite else { throw CLIError.invalidValue(option: "--duration", value: "\(duration)", expected: "give a positive number of seconds") }
-        if let audio, audio.hasPrefix("alsa:") {
-            throw CLIError.invalidValue(option: "--audio", value: audio,
-                                        expected: "give a WAV file; this build of parley cannot capture from ALSA devices yet")
+        let captureDevice = try audio.flatMap { audio -> ALSADeviceName? in
+            guard ALSADeviceName.isALSA(audio) else { return nil }
+            do { return try ALSADeviceName(parsing: audio) } catch {
+                throw CLIError.invalidValue(option: "--audio", value: audio, expected: "\(error)")
+            }
         }
-        if let audio, !FileManager.default.fileExists(atPath: audio) {
+        let playbackDevice = try play.map { play -> ALSADeviceName in
+            do { return try ALSADeviceName(parsing: play) } catch {
+                throw CLIError.invalidValue(option: "--play", value: play, expected: "\(error)")
+            }
+        }
+        if let alsaConfig, !FileManager.default.fileExists(atPath: alsaConfig) {
+            throw CLIError.invalidValue(option: "--alsa-config", value: alsaConfig, expected: "the file does not exist")
+        }
+        guard ["device", "system"].contains(alsaClock) else {
+            throw CLIError.invalidValue(option: "--alsa-clock", value: alsaClock, expected: "device or system")
+        }
+        guard ["auto", "on", "off"].contains(audioProcessing) else {
+            throw CLIError.invalidValue(option: "--audio-processing", value: audioProcessing, expected: "auto, on or off")
+        }
+        if let audio, captureDevice == nil, !FileManager.default.fileExists(atPath: audio) {
             throw CLIError.invalidValue(option: "--audio", value: audio, expected: "the file does not exist")
         }
         if let video {
@@ -47,7 +82,20 @@ struct DirectMediaOptions: ParsableArguments {
         guard silentTimeout > 0, silentTimeout.isFinite else {
             throw CLIError.invalidValue(option: "--silent-timeout", value: "\(silentTimeout)", expected: "give a positive number of seconds")
         }
-        var options = DirectCallOptions(audioPath: audio, outputDirectory: out, duration: duration)
+        var options = DirectCallOptions(audioPath: captureDevice == nil ? audio : nil, outputDirectory: out, duration: duration)
+        options.captureDevice = captureDevice
+        options.playbackDevice = playbackDevice
+        options.alsa.configFile = alsaConfig
+        if alsaClock == "system" { options.alsa.pacing = .monotonic(rateScale: 1) }
+        options.processing = audioProcessing == "on" || (audioProcessing == "auto" && captureDevice != nil) ? .device : .file
+        // The devices are opened once now, so that a missing or busy one is named before
+        // anyone is called (the call opens them again when its media starts).
+        do {
+            if let captureDevice { _ = try ALSACapture(device: captureDevice, configuration: options.alsa) }
+            if let playbackDevice { _ = try ALSAPlayback(device: playbackDevice, configuration: options.alsa) }
+        } catch {
+            throw CLIError.failed("\(error)")
+        }
         options.videoPath = video
         options.silentTimeout = silentTimeout
         options.statsInterval = try stats.interval()
@@ -108,7 +156,8 @@ enum DirectCallRunner {
         let media = try DirectCall(peers: peers, localAudioSSRC: local.audioSSRC, localVideoSSRC: local.videoSSRC, options: options)
         let panel = CallPanel(sas: sas)
         let report = try media.run(joining: joining, control: control, progress: { panel.show($0) },
-                                   stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                                   stats: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+                                   notice: { print("Note: \($0).") })
         if let first = report.firstAudioPlayedAfter {
             print("First audio played \(String(format: "%.0f", (first + Date().timeIntervalSince(startedAt) - report.callSeconds) * 1000)) ms after the start.")
         }

@@ -31,6 +31,15 @@ public struct DirectCallOptions: Sendable {
     public var statsInterval: Double?
     /// Where the stats samples go, as JSON lines (`parley report` draws them).
     public var statsJSONPath: String?
+    /// An ALSA device to capture from instead of `audioPath` (`alsa:NAME`).
+    public var captureDevice: ALSADeviceName?
+    /// An ALSA device the peers' mix is played on (besides `received.wav`).
+    public var playbackDevice: ALSADeviceName?
+    /// How the ALSA devices are opened (extra asoundrc, pacing, periods).
+    public var alsa = ALSAConfiguration()
+    /// Echo cancellation, noise suppression, AGC on the captured audio (the played mix as
+    /// the far end); `.device` suits a microphone, `.file` (all off) a file.
+    public var processing = AudioProcessing.file
 
     public init(audioPath: String?, outputDirectory: String, duration: Double, opus: OpusConfiguration = OpusConfiguration(),
                 suite: SRTPSuite = .default) {
@@ -61,6 +70,8 @@ public struct DirectCallReport: Codable, Sendable {
     public var receivedVideoPath: String?
     public var receivedVideoFrames: Int
     public var statsPath: String?
+    /// What went wrong with a device during the call (the call went on).
+    public var notices: [String]
     public var stopReason: String
 }
 
@@ -95,6 +106,13 @@ public final class DirectCall {
     private var base = 0.0
     private let speakers: ActiveSpeakerDetector
     private var qualityBands: [String?] = []
+    private let capture: ALSACapture?
+    private let playback: ALSAPlayback?
+    private let processor: CaptureProcessor?
+    /// The last frame played (the echo canceller's far end) and the processed capture.
+    private var farEnd: [Float]
+    private var processed: [Float]
+    private var notices: [String] = []
     private let frameSize: Int
     private let localAudioSSRC: UInt32
     private let localVideoSSRC: UInt32?
@@ -117,6 +135,17 @@ public final class DirectCall {
         frameSize = opus.frameSize
         let format = AudioFormat(sampleRate: opus.sampleRate, channels: opus.channels)
         source = try options.audioPath.map { try AudioFileSource(path: $0, format: format, frameSize: opus.frameSize, acceptTruncated: true) }
+        var alsa = options.alsa
+        alsa.channels = opus.channels
+        alsa.engineRate = opus.sampleRate
+        capture = try options.captureDevice.map { try ALSACapture(device: $0, configuration: alsa) }
+        playback = try options.playbackDevice.map { try ALSAPlayback(device: $0, configuration: alsa) }
+        var processing = options.processing
+        processing.sampleRate = opus.sampleRate
+        processing.frameMilliseconds = opus.frameDurationMilliseconds
+        processor = capture != nil && processing.isEnabled && opus.channels == 1 ? try CaptureProcessor(configuration: processing) : nil
+        farEnd = [Float](repeating: 0, count: opus.frameSize * opus.channels)
+        processed = [Float](repeating: 0, count: opus.frameSize * opus.channels)
         videoSource = try options.videoPath.map { try VideoFileSource(path: $0) }
         picture = VideoFrame(width: max(2, videoSource?.width ?? 2), height: max(2, videoSource?.height ?? 2))
         grid = VideoFrame(width: options.gridWidth, height: options.gridHeight)
@@ -216,12 +245,21 @@ public final class DirectCall {
     /// `control`: commands taken between iterations (mute, hold, hangup, stats, …), events
     /// posted as they happen (joined, left, speaking, quality-changed, ended).
     public func run(stop: () -> Bool = { false }, joining: () -> [DirectCallPeer] = { [] }, control: CallControl? = nil,
-                    progress: (DirectCallProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in }) throws -> DirectCallReport {
+                    progress: (DirectCallProgress) -> Void = { _ in }, stats: (String) -> Void = { _ in },
+                    notice: @escaping (String) -> Void = { _ in }) throws -> DirectCallReport {
+        noticeHandler = notice
         let base = clock()
         self.base = base
         self.control = control
         if control != nil { for link in links { postJoined(link) } }
+        try capture?.start()
+        try playback?.start()
+        defer {
+            capture?.stop()
+            playback?.stop(drain: true)
+        }
         var muted = false, held = false
+        var captureLost = false, playbackLost = false
         var nextQuality = base + 1
         let audioStep = Double(frameSize) / Double(options.opus.sampleRate)
         let videoStep = videoSource.map { 1 / max(1, $0.frameRate) } ?? 1
@@ -276,7 +314,23 @@ public final class DirectCall {
                 break
             }
             while nextFrame <= now {
-                if !audioEnded, let source {
+                if let capture {
+                    _ = pcm.withUnsafeMutableBufferPointer { capture.read(into: $0, padWithSilence: true) }
+                    if capture.isLost, !captureLost {
+                        captureLost = true
+                        deviceNotice("the microphone \(options.captureDevice.map { "\($0)" } ?? "") was lost (\(capture.lostReason ?? "no reason given")); the call goes on without it", now: now)
+                    }
+                    if let processor {
+                        // Nothing is played on a lost speaker: no echo to cancel.
+                        if playbackLost { for i in 0..<farEnd.count { farEnd[i] = 0 } }
+                        try pcm.withUnsafeBufferPointer { c in
+                            try farEnd.withUnsafeBufferPointer { f in
+                                try processed.withUnsafeMutableBufferPointer { try processor.process(capture: c, farEnd: f, into: $0) }
+                            }
+                        }
+                        swap(&pcm, &processed)
+                    }
+                } else if !audioEnded, let source {
                     let n = try source.readFrame(into: &pcm)
                     if n == 0 { audioEnded = true }
                     if n < frameSize { for i in (n * options.opus.channels)..<pcm.count { pcm[i] = 0 } }
@@ -305,10 +359,21 @@ public final class DirectCall {
                 }
                 mixer.mix(onlyFor: 0)
                 if held {
-                    for i in 0..<pcm.count { pcm[i] = 0 }
-                    try writer.write(pcm)  // on hold: nothing of the others is played
+                    for i in 0..<farEnd.count { farEnd[i] = 0 }  // on hold: nothing of the others is played
                 } else {
-                    try mixer.withOutput(for: 0) { try writer.write($0) }
+                    mixer.withOutput(for: 0) { out in
+                        farEnd.withUnsafeMutableBufferPointer { f in
+                            for i in 0..<min(f.count, out.count) { f[i] = out[i] }
+                        }
+                    }
+                }
+                try writer.write(farEnd)
+                if let playback {
+                    _ = farEnd.withUnsafeBufferPointer { playback.write($0) }
+                    if playback.isLost, !playbackLost {
+                        playbackLost = true
+                        deviceNotice("the speaker \(options.playbackDevice.map { "\($0)" } ?? "") was lost (\(playback.lostReason ?? "no reason given")); the call goes on without it", now: now)
+                    }
                 }
                 try followSpeaker(now: now)
                 nextPull += 0.020
@@ -365,8 +430,18 @@ public final class DirectCall {
             audioFramesSent: sendAudio.framesEncoded, videoFramesSent: videoFrames,
             videoKeyframesSent: sendVideo?.keyFramesEncoded ?? 0, peers: reports, receivedPath: writer.path,
             receivedVideoPath: gridWriter?.path, receivedVideoFrames: gridFrames, statsPath: options.statsJSONPath,
-            stopReason: reason)
+            notices: notices, stopReason: reason)
     }
+
+    /// Something the user should know, once: printed, posted as a `device-lost` event, and
+    /// kept in the report.
+    private func deviceNotice(_ text: String, now: Double) {
+        notices.append(text)
+        noticeHandler(text)
+        control?.post(CallControl.Event("device-lost", time: now - base, reason: text))
+    }
+
+    private var noticeHandler: (String) -> Void = { _ in }
 
     /// A peer's link ends (it left or vanished): nothing more is sent to it; the call goes
     /// on with the others.

@@ -128,7 +128,12 @@ struct CallCommandTests {
         let text = cli.root.appendingPathComponent("notes.txt").path
         try "not a video".write(toFile: text, atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
-            (["--audio", "alsa:default"], "cannot capture from ALSA devices"),
+            (["--audio", "alsa:"], "is not an ALSA device"),
+            (["--play", "speaker"], "is not an ALSA device"),
+            (["--audio", "alsa:nosuchdevice"], "no ALSA device 'nosuchdevice'"),
+            (["--alsa-clock", "fast"], "device or system"),
+            (["--audio-processing", "maybe"], "auto, on or off"),
+            (["--alsa-config", "/nonexistent/asoundrc"], "does not exist"),
             (["--audio", "/nonexistent/a.wav"], "does not exist"),
             (["--video", "/nonexistent/v.y4m"], "does not exist"),
             (["--video", text], "a Y4M or IVF"),
