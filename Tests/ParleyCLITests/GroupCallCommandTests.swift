@@ -78,7 +78,8 @@ struct GroupCallCommandTests {
             // The mix of the two others: their tones (the same file) while they talked.
             let rms = try CallCommandTests.rms((out as NSString).appendingPathComponent("received.wav"), from: 0.3, to: 1.8)
             #expect(rms > 0.1, "\(who): RMS \(rms)")
-            try CallCommandTests.checkVideo(out, who: who, seconds: 4, peers: 2)
+            try CallCommandTests.checkVideo(out, who: who, seconds: 4, peers: 2,
+                                            senders: ["alice", "bob", "carol"].filter { $0 != who }.map { group.out($0) })
         }
         // Bob and Carol are not each other's contacts: they met through Alice's roster.
         #expect(listenBob.stdout.contains("Connected to") && listenBob.stdout.contains("Carol"), "\(listenBob.stdout)")

@@ -177,7 +177,7 @@ struct NetworkPathTests {
             #expect(rms > 0.1, "\(out): RMS \(rms)")
             let first = report["firstAudioPlayedAfter"] as? Double ?? 99
             #expect(first < 1, "\(out): first audio \(first) s")
-            try CallCommandTests.checkVideo(out, who: out, seconds: 3)
+            try CallCommandTests.checkVideo(out, who: out, seconds: 3, senders: outs.filter { $0 != out })
         }
     }
 
@@ -283,7 +283,8 @@ struct NetworkPathTests {
             }
             let rms = try CallCommandTests.rms((out as NSString).appendingPathComponent("received.wav"), from: 0.3, to: 1.8)
             #expect(rms > 0.1, "\(out): RMS \(rms)")
-            try CallCommandTests.checkVideo(out, who: out, seconds: 4, peers: 2)
+            try CallCommandTests.checkVideo(out, who: out, seconds: 4, peers: 2,
+                                            senders: ([aliceOut] + listeners.map(\.2)).filter { $0 != out })
         }
         // The paths: Carol's link to Alice goes through her TURN relay; Bob's link to Alice
         // through his NAT's address (his STUN candidate, or his relay's).
