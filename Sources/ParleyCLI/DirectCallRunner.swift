@@ -39,7 +39,7 @@ struct DirectMediaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds of media once connected.", valueName: "SECONDS"))
     var duration: Double = 10
 
-    @Option(help: ArgumentHelp("End a peer's link when nothing arrives from it for this long (it vanished); a 1:1 call ends.",
+    @Option(help: ArgumentHelp("End a peer's link when nothing arrives from it for this long (it vanished); a 1:1 call ends. Until then, ICE is restarted after 1.5 s of silence.",
                                valueName: "SECONDS"))
     var silentTimeout: Double = 5
 
@@ -139,6 +139,7 @@ enum DirectCallRunner {
         let ours = [UInt8](repeating: caller ? 0 : 1, count: 16), theirs = [UInt8](repeating: caller ? 1 : 0, count: 16)
         let network = GroupCallNetwork(selfID: ours, isHost: false, routes: [theirs: signaling], startedAt: startedAt,
                                        makeICE: { _ in throw CLIError.failed("a 1:1 call has its one link") }, log: { print($0) })
+        network.giveUpAfterSilence = options.silentTimeout
         network.adopt(id: theirs, name: peer, description: remote, ice: ice)
         network.start()
         defer { network.stop() }

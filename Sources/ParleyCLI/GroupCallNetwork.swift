@@ -67,6 +67,9 @@ final class GroupCallNetwork: @unchecked Sendable {
     private(set) var dropped = 0
     /// Seconds without a datagram on a link that was up before ICE restarts it.
     var restartAfterSilence = 1.5
+    /// Seconds of silence after which a link is given up (the call's --silent-timeout ends
+    /// its media then): no more restarts toward a peer that is gone.
+    var giveUpAfterSilence = 5.0
 
     /// - Parameters:
     ///   - routes: host: each member's id → its signaling; member: the host's id → the
@@ -194,8 +197,8 @@ final class GroupCallNetwork: @unchecked Sendable {
         if let last = peer.lastRestart, now - last < 3 { return }
         let silence = now - (transport.lastArrival ?? now)
         guard silence > restartAfterSilence || agent.state == .failed else { return }
-        // A peer that is gone for good (its media link ended long ago) is not chased.
-        guard silence < 12 else { return }
+        // A peer that is gone for good (its media link has ended) is not chased.
+        guard silence < giveUpAfterSilence else { return }
         log("Nothing arrives from \(peer.name) (ICE \(agent.state.rawValue)); restarting ICE…")
         restart(peer, initiating: true)
     }

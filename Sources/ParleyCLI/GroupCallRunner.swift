@@ -89,6 +89,7 @@ enum GroupCallRunner {
         let network = GroupCallNetwork(selfID: host.memberID, isHost: true, routes: routeByID, startedAt: startedAt,
                                        makeICE: { try CallICE(role: $0, options: ice, config: config, origin: origin) },
                                        log: { print($0) })
+        network.giveUpAfterSilence = options.silentTimeout
         defer { network.stop() }
         for i in joined {
             let description = try DirectCallDescription(parsing: joins[i]!.description, requireICE: false)
@@ -164,6 +165,7 @@ enum GroupCallRunner {
         let network = GroupCallNetwork(selfID: member.memberID, isHost: false, routes: [hostID: signaling], startedAt: startedAt,
                                        makeICE: { try CallICE(role: $0, options: ice, config: config, origin: origin) },
                                        log: { print($0) })
+        network.giveUpAfterSilence = options.silentTimeout
         defer { network.stop() }
         try network.addPeer(id: hostID, name: name, description: try DirectCallDescription(parsing: member.invite.description, requireICE: false))
         network.start(early: early)
