@@ -227,7 +227,10 @@ final class GroupCallNetwork: @unchecked Sendable {
             guard let link = try? GroupLinkMessage(decoding: message.body) else { dropped += 1; return }
             if let sender, link.from != sender { dropped += 1; return }  // a member may speak only for itself
             if link.to == selfID {
-                if link.kind == .member, let member = try? GroupLinkMessage.Member(decoding: link.payload),
+                // Only the host names the members (a member forwarding a `.member` of its own
+                // making would make us chase a peer that is not in the roster).
+                if link.kind == .member, !isHost, link.from == routes.keys.first,
+                   let member = try? GroupLinkMessage.Member(decoding: link.payload),
                    let description = try? DirectCallDescription(parsing: member.description, requireICE: false) {
                     if peer(member.id) == nil { try? addPeer(id: member.id, name: member.name, description: description) }
                     return

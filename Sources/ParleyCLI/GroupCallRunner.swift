@@ -183,7 +183,8 @@ enum GroupCallRunner {
         }
         print("Group call secured by the host's signed roster (version \(schedule.roster.version)) of \(expected.count + 1) people.")
         func peers(_ connected: [GroupCallNetwork.Peer]) -> [DirectCallPeer] {
-            connected.map { peer in
+            // Only members of the signed roster get a media link (they alone have keys).
+            connected.filter { peer in schedule.peerIDs.contains(peer.id) }.map { peer in
                 DirectCallPeer.member(name: peer.name, transport: peer.ice.transport, remote: peer.description, schedule: schedule,
                                       peerID: peer.id, suite: options.suite)
             }

@@ -298,7 +298,13 @@ public final class DirectCall {
                 if hangup { reason = "hung up (control)"; break }
             }
             if now >= nextJoin {
-                for peer in joining() { try add(peer) }
+                for peer in joining() {
+                    do { try add(peer) } catch {
+                        // One peer that cannot join (no keys for it, too many people) does
+                        // not end the call for the others.
+                        notify("\(peer.name) could not join the media (\(error))", event: "notice", now: now)
+                    }
+                }
                 nextJoin = now + 0.05
             }
             for link in links where link.isOpen {
@@ -318,7 +324,7 @@ public final class DirectCall {
                     _ = pcm.withUnsafeMutableBufferPointer { capture.read(into: $0, padWithSilence: true) }
                     if capture.isLost, !captureLost {
                         captureLost = true
-                        deviceNotice("the microphone \(options.captureDevice.map { "\($0)" } ?? "") was lost (\(capture.lostReason ?? "no reason given")); the call goes on without it", now: now)
+                        notify("the microphone \(options.captureDevice.map { "\($0)" } ?? "") was lost (\(capture.lostReason ?? "no reason given")); the call goes on without it", event: "device-lost", now: now)
                     }
                     if let processor {
                         // Nothing is played on a lost speaker: no echo to cancel.
@@ -372,7 +378,7 @@ public final class DirectCall {
                     _ = farEnd.withUnsafeBufferPointer { playback.write($0) }
                     if playback.isLost, !playbackLost {
                         playbackLost = true
-                        deviceNotice("the speaker \(options.playbackDevice.map { "\($0)" } ?? "") was lost (\(playback.lostReason ?? "no reason given")); the call goes on without it", now: now)
+                        notify("the speaker \(options.playbackDevice.map { "\($0)" } ?? "") was lost (\(playback.lostReason ?? "no reason given")); the call goes on without it", event: "device-lost", now: now)
                     }
                 }
                 try followSpeaker(now: now)
@@ -433,12 +439,12 @@ public final class DirectCall {
             notices: notices, stopReason: reason)
     }
 
-    /// Something the user should know, once: printed, posted as a `device-lost` event, and
-    /// kept in the report.
-    private func deviceNotice(_ text: String, now: Double) {
+    /// Something the user should know, once: printed, posted as the control event `event`
+    /// (device-lost, notice), and kept in the report.
+    private func notify(_ text: String, event: String, now: Double) {
         notices.append(text)
         noticeHandler(text)
-        control?.post(CallControl.Event("device-lost", time: now - base, reason: text))
+        control?.post(CallControl.Event(event, time: now - base, reason: text))
     }
 
     private var noticeHandler: (String) -> Void = { _ in }
