@@ -99,9 +99,9 @@ struct CallControlTests {
         let listener = CallCommandTests.Background(["listen", "--auto-answer", "--once", "--idle-timeout", "40", "--out", bobOut] + common, bob)
         try await Task.sleep(for: .milliseconds(500))
         let caller = CallCommandTests.Background(["call", bobID, "--audio", tone, "--out", aliceOut, "--control", "unix:\(socketPath)"] + common, alice)
-        let client = try Client(path: socketPath, timeout: 15)
+        let client = try Client(path: socketPath, timeout: 60)  // a loaded CI machine starts processes slowly
         var seen: [[String: Any]] = []
-        let joined = client.await("joined", timeout: 20, seen: &seen)
+        let joined = client.await("joined", timeout: 60, seen: &seen)
         #expect(joined?["peer"] as? String == "\(bobID) Bob" || (joined?["peer"] as? String ?? "").hasSuffix("Bob"), "\(seen)")
         #expect((joined?["pair"] as? String ?? "").contains("host 127.0.0.1:"), "\(joined ?? [:])")
         try await Task.sleep(for: .seconds(1.5))
@@ -165,7 +165,7 @@ struct CallControlTests {
         defer { if process.isRunning { process.terminate() } }
         // The first event: joined. Then hang up.
         var collected = Data()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while !String(decoding: collected, as: UTF8.self).contains("\"joined\""), Date() < deadline {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
