@@ -21,7 +21,7 @@ public final class ALSACapture: @unchecked Sendable {
     public var channels: Int { configuration.channels }
 
     private let worker: Worker
-    private var thread: DeviceThread?
+    private let runner: ALSAStreamRunner
 
     /// Opens and configures the device; nothing is captured before `start()`.
     /// - Throws: `MediaError` (device missing or busy, unsupported format/rate/channels, …).
@@ -29,6 +29,7 @@ public final class ALSACapture: @unchecked Sendable {
         self.device = device
         self.configuration = configuration
         worker = try Worker(pcm: ALSAPCM(device: device, capture: true, configuration: configuration), configuration: configuration)
+        runner = ALSAStreamRunner(worker: worker, threadName: "parley-alsa-in", realTimePriority: configuration.realTimePriority)
     }
 
     deinit {
@@ -37,20 +38,12 @@ public final class ALSACapture: @unchecked Sendable {
 
     /// Starts the device thread.
     public func start() throws {
-        guard thread == nil else { return }
-        let worker = self.worker
-        worker.running.store(true, ordering: .releasing)
-        thread = try DeviceThread(name: "parley-alsa-in", realTimePriority: configuration.realTimePriority) { rtError in
-            worker.state.setRealTimeResult(rtError)
-            worker.run()
-        }
+        try runner.start()
     }
 
     /// Stops the device thread and the device. Idempotent.
     public func stop() {
-        worker.running.store(false, ordering: .releasing)
-        thread?.join()
-        thread = nil
+        runner.stop()
     }
 
     /// Media thread: copies captured frames (interleaved, `channels` per frame, engine rate)
@@ -79,21 +72,17 @@ public final class ALSACapture: @unchecked Sendable {
 
     /// Tests: runs `periods` iterations of the device loop on the calling thread (the
     /// stream must not be started), e.g. to count its allocations.
-    func runDeviceLoopHere(periods: Int) {
-        guard thread == nil else { return }
-        worker.pcm.startPacing()
-        for _ in 0..<periods { if !worker.step() { break } }
-    }
+    func runDeviceLoopHere(periods: Int) { runner.runHere(periods: periods) }
 
     /// Tests: puts the PCM back in its SETUP state (snd_pcm_drop) behind the loop's back,
     /// so the next read fails with -EBADFD as when a device goes away.
     func breakDeviceForTesting() {
-        guard thread == nil else { return }
+        guard !runner.isStarted else { return }
         worker.pcm.stop(drain: false)
     }
 
     /// The device thread's side.
-    private final class Worker: @unchecked Sendable {
+    private final class Worker: ALSAStreamWorker, @unchecked Sendable {
         let pcm: ALSAPCM
         let ring: AudioFrameRing
         let state: ALSAStreamState

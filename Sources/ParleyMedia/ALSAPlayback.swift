@@ -20,7 +20,7 @@ public final class ALSAPlayback: @unchecked Sendable {
     public var channels: Int { configuration.channels }
 
     private let worker: Worker
-    private var thread: DeviceThread?
+    private let runner: ALSAStreamRunner
 
     /// Opens and configures the device; nothing is played before `start()`.
     /// - Throws: `MediaError` (device missing or busy, unsupported format/rate/channels, …).
@@ -28,6 +28,7 @@ public final class ALSAPlayback: @unchecked Sendable {
         self.device = device
         self.configuration = configuration
         worker = try Worker(pcm: ALSAPCM(device: device, capture: false, configuration: configuration), configuration: configuration)
+        runner = ALSAStreamRunner(worker: worker, threadName: "parley-alsa-out", realTimePriority: configuration.realTimePriority)
     }
 
     deinit {
@@ -36,22 +37,14 @@ public final class ALSAPlayback: @unchecked Sendable {
 
     /// Starts the device thread (it plays silence until frames are written).
     public func start() throws {
-        guard thread == nil else { return }
-        let worker = self.worker
-        worker.running.store(true, ordering: .releasing)
-        thread = try DeviceThread(name: "parley-alsa-out", realTimePriority: configuration.realTimePriority) { rtError in
-            worker.state.setRealTimeResult(rtError)
-            worker.run()
-        }
+        try runner.start()
     }
 
     /// Stops the device thread. With `drain`, the ring and the device buffer play out first
     /// (bounded by the ring's length). Idempotent.
     public func stop(drain: Bool = false) {
         worker.drainOnStop.store(drain, ordering: .relaxed)
-        worker.running.store(false, ordering: .releasing)
-        thread?.join()
-        thread = nil
+        runner.stop()
     }
 
     /// Media thread: queues `frames` (interleaved, `channels` per frame, engine rate).
@@ -81,14 +74,10 @@ public final class ALSAPlayback: @unchecked Sendable {
 
     /// Tests: runs `periods` iterations of the device loop on the calling thread (the
     /// stream must not be started), e.g. to count its allocations.
-    func runDeviceLoopHere(periods: Int) {
-        guard thread == nil else { return }
-        worker.pcm.startPacing()
-        for _ in 0..<periods { if !worker.step() { break } }
-    }
+    func runDeviceLoopHere(periods: Int) { runner.runHere(periods: periods) }
 
     /// The device thread's side.
-    private final class Worker: @unchecked Sendable {
+    private final class Worker: ALSAStreamWorker, @unchecked Sendable {
         let pcm: ALSAPCM
         let ring: AudioFrameRing
         let state: ALSAStreamState
