@@ -168,11 +168,16 @@ struct NetworkPathTests {
         Set((report["localCandidates"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String })
     }
 
-    /// Audio arrived on both sides: packets, and the tone's energy while the other talked.
-    static func checkAudio(_ world: World, _ outs: [String], minimumPackets: Int = 140) throws {
+    /// Audio arrived on both sides: at least 90 % of the packets the other side sent (and
+    /// `minimumPackets`, 2 s of them, however late a loaded machine started the other side's
+    /// media), and the tone's energy while the other talked.
+    static func checkAudio(_ world: World, _ outs: [String], minimumPackets: Int = 100) throws {
         for out in outs {
             let report = try world.report(out)
-            #expect((report["packetsReceived"] as? Int ?? 0) >= minimumPackets, "\(out): \(report["packetsReceived"] ?? "-") packets")
+            let received = report["packetsReceived"] as? Int ?? 0
+            let sent = try outs.filter { $0 != out }.map { try world.report($0)["packetsSent"] as? Int ?? 0 }.min() ?? 0
+            #expect(received >= minimumPackets && Double(received) >= 0.9 * Double(sent),
+                    "\(out): received \(received) packets; the other side sent \(sent)")
             let rms = try CallCommandTests.rms((out as NSString).appendingPathComponent("received.wav"), from: 0.3, to: 1.8)
             #expect(rms > 0.1, "\(out): RMS \(rms)")
             let first = report["firstAudioPlayedAfter"] as? Double ?? 99
@@ -407,7 +412,7 @@ struct NetworkPathTests {
         netem.waitUntilExit()
         let summary = (try? String(contentsOfFile: world.log("netem"), encoding: .utf8)) ?? ""
         print("netem in the TURN path:\n\(result.call)\n\(result.listen)\n\(summary)")
-        try Self.checkAudio(world, [result.callerOut, result.calleeOut], minimumPackets: 120)
+        try Self.checkAudio(world, [result.callerOut, result.calleeOut], minimumPackets: 90)
         let carol = try world.report(result.calleeOut)
         #expect(Self.pairTypes(carol).local == "relay", "Carol's pair: \(Self.pairTypes(carol))")
         // The emulated network did its work, and the receivers saw it: losses counted by
